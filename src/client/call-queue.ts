@@ -1,0 +1,90 @@
+/**
+ * CallQueue: automatic batching. Calls made in the same tick are carried to the worker in one
+ * message; each call's promise settles with its own result. Consecutive calls of the same
+ * transaction (or of none) share a message; messages leave in call order.
+ */
+import { LarderError, type LarderErrorCode } from '../errors.js';
+import type { Call, WireError, WireResult } from '../worker/protocol.js';
+
+interface Pending {
+  call: Call;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+/** Rebuilds a LarderError (a real Error subclass) from its wire form. */
+export function fromWire(w: WireError): LarderError {
+  return new LarderError(w.code as LarderErrorCode, w.message, w.details);
+}
+
+/** Batches calls into messages. */
+export class CallQueue {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private readonly send: (calls: Call[]) => Promise<WireResult[]>;
+  private closedWith: LarderError | null = null;
+
+  /** A queue that sends each message with `send`. */
+  constructor(send: (calls: Call[]) => Promise<WireResult[]>) {
+    this.send = send;
+  }
+
+  /** Queues a call; resolves with its result or rejects with a LarderError. */
+  call<T = unknown>(t: string, m: string, a: unknown[], tx?: number): Promise<T> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    return new Promise<T>((resolve, reject) => {
+      const call: Call = tx === undefined ? { t, m, a } : { t, m, a, tx };
+      this.queue.push({ call, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  /** Rejects every later call with `err` (the store was closed). */
+  close(err: LarderError): void {
+    this.closedWith = err;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const q = this.queue;
+    this.queue = [];
+    let start = 0;
+    for (let i = 1; i <= q.length; i++) {
+      if (i === q.length || q[i].call.tx !== q[start].call.tx) {
+        void this.deliver(q.slice(start, i));
+        start = i;
+      }
+    }
+  }
+
+  private async deliver(items: Pending[]): Promise<void> {
+    let results: WireResult[];
+    try {
+      results = await this.send(items.map((p) => p.call));
+    } catch (e) {
+      if (items.length > 1 && isCloneError(e)) {
+        // One uncloneable argument must not fail its neighbours: resend one call per message.
+        await Promise.all(items.map((p) => this.deliver([p])));
+        return;
+      }
+      const err = isCloneError(e)
+        ? new LarderError('BAD_VALUE', `${items[0].call.t}.${items[0].call.m}: an argument cannot be stored (functions, symbols, DOM nodes and other uncloneable values are not data): ${(e as Error).message}`)
+        : e instanceof LarderError ? e : new LarderError('CLOSED', `the worker is gone: ${(e as Error)?.message ?? e}`);
+      for (const p of items) p.reject(err);
+      return;
+    }
+    for (let i = 0; i < items.length; i++) {
+      const r = results[i];
+      if (!r) items[i].reject(new LarderError('INTERNAL', 'missing result'));
+      else if (r[0] === 1) items[i].resolve(r[1]);
+      else items[i].reject(fromWire(r[1]));
+    }
+  }
+}
+
+function isCloneError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && ((e as Error).name === 'DataCloneError' || /could not be cloned|DataCloneError/.test(String((e as Error).message)));
+}

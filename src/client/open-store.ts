@@ -1,0 +1,73 @@
+/**
+ * openStore: connects the page to the store's single writer and returns a Store.
+ *
+ * - `worker: true` (default in browsers): a SharedWorker shared by every tab of the origin, so
+ *   there is exactly one writer per store; where SharedWorker does not exist, a dedicated worker.
+ * - `worker: false`: the engine runs in this thread (Node, tests, simple pages); one host per
+ *   thread, so two openStore calls on the same name share one writer here too.
+ */
+import * as Comlink from 'comlink';
+import { LarderError } from '../errors.js';
+import type { ChangeEvent, StoreOptions, WorkerApi } from '../worker/protocol.js';
+import { WorkerHost } from '../worker/host.js';
+import { splitExport } from '../worker/export-format.js';
+import { Store } from './store.js';
+
+export type { StoreOptions } from '../worker/protocol.js';
+
+let localHost: WorkerHost | undefined;
+let remote: Comlink.Remote<WorkerApi> | undefined;
+
+function connectWorker(): Comlink.Remote<WorkerApi> {
+  if (remote) return remote;
+  if (typeof SharedWorker !== 'undefined') {
+    const w = new SharedWorker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
+    remote = Comlink.wrap<WorkerApi>(w.port);
+  } else if (typeof Worker !== 'undefined') {
+    const w = new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
+    remote = Comlink.wrap<WorkerApi>(w);
+  } else {
+    throw new LarderError('BAD_VALUE', 'no Worker in this environment: pass { worker: false }');
+  }
+  return remote;
+}
+
+function validate(name: unknown, options: StoreOptions): void {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new LarderError('BAD_VALUE', 'store name must be a non-empty string of at most 200 characters');
+  if (options.durability !== undefined && options.durability !== 'strict' && options.durability !== 'relaxed') throw new LarderError('BAD_VALUE', `durability must be 'strict' or 'relaxed'`);
+  if (options.passphrase !== undefined && (typeof options.passphrase !== 'string' || options.passphrase.length === 0)) throw new LarderError('BAD_VALUE', 'passphrase must be a non-empty string');
+}
+
+/** Opens (creating if needed) the store `name`, recovering everything committed before. */
+export async function openStore(name: string, options: StoreOptions = {}): Promise<Store> {
+  validate(name, options);
+  const useWorker = options.worker ?? (typeof Worker !== 'undefined' || typeof SharedWorker !== 'undefined');
+  const opts: StoreOptions = { ...options, persist: options.persist ?? (typeof indexedDB !== 'undefined' || !!options.indexedDB) };
+  if (!useWorker) {
+    localHost ??= new WorkerHost();
+    const host = localHost;
+    const conn = await host.open(name, opts);
+    return new Store(name, host, conn, (cb) => cb, () => {});
+  }
+  const api = connectWorker();
+  const { indexedDB: _factory, ...cloneable } = opts; // an IDBFactory cannot cross to a worker
+  const conn = await api.open(name, cloneable);
+  return new Store(name, api as unknown as WorkerApi, conn, (cb) => Comlink.proxy((e: ChangeEvent) => cb(e)), () => {});
+}
+
+/** Loads an export (a Blob from `store.export()`, bytes, or chunks) into `store`, atomically. */
+export async function importInto(store: Store, data: Blob | ArrayBuffer | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<number> {
+  const parts: Uint8Array[] = [];
+  if (typeof Blob !== 'undefined' && data instanceof Blob) parts.push(new Uint8Array(await data.arrayBuffer()));
+  else if (data instanceof ArrayBuffer) parts.push(new Uint8Array(data));
+  else if (data instanceof Uint8Array) parts.push(data);
+  else if (data && (Symbol.asyncIterator in Object(data) || Symbol.iterator in Object(data))) {
+    for await (const p of data as AsyncIterable<Uint8Array>) {
+      if (!(p instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'import chunks must be Uint8Array');
+      parts.push(p);
+    }
+  } else throw new LarderError('BAD_VALUE', 'importInto takes a Blob, an ArrayBuffer, a Uint8Array or chunks');
+  const chunks = parts.flatMap((p) => splitExport(p));
+  const counts = await store.call<number[]>('store', 'atomic', [chunks.map((c) => ({ t: 'store', m: 'importChunk', a: [c] }))]);
+  return counts.reduce((a, b) => a + b, 0);
+}

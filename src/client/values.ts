@@ -1,0 +1,89 @@
+/**
+ * The plain-values API (`store.get/set/delete…`), shared by the store and by a transaction:
+ * the same methods, only the transaction id differs.
+ */
+import type { CallQueue } from './call-queue.js';
+
+/** Options for listing keys or entries. */
+export interface ListOptions {
+  /** Only keys starting with this string. */
+  prefix?: string;
+  /** At most this many. */
+  limit?: number;
+}
+
+/** One operation of an atomic batch (`store.batch([...])`). */
+export type BatchOp = { op: 'set'; key: string; value: unknown } | { op: 'delete'; key: string };
+
+/** get/set/delete of structured values under string keys. */
+export class ValuesApi {
+  /** @internal */
+  protected readonly q: CallQueue;
+  /** @internal */
+  protected readonly tx?: number;
+
+  /** @internal */
+  constructor(q: CallQueue, tx?: number) {
+    this.q = q;
+    this.tx = tx;
+  }
+
+  private c<T>(m: string, a: unknown[]): Promise<T> {
+    return this.q.call<T>('values', m, a, this.tx);
+  }
+
+  /** The value at `key`, or undefined. */
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    return this.c('get', [key]);
+  }
+
+  /** Stores `value` at `key` (strings, numbers, booleans, null, Date, Uint8Array, bigint, arrays, plain objects). */
+  set(key: string, value: unknown): Promise<void> {
+    return this.c('set', [key, value]);
+  }
+
+  /** Removes `key`; true when it existed. */
+  delete(key: string): Promise<boolean> {
+    return this.c('delete', [key]);
+  }
+
+  /** True when `key` exists. */
+  has(key: string): Promise<boolean> {
+    return this.c('has', [key]);
+  }
+
+  /** Values of many keys (undefined where absent), in one call. */
+  getMany<T = unknown>(keys: string[]): Promise<(T | undefined)[]> {
+    return this.c('getMany', [keys]);
+  }
+
+  /** Stores many entries atomically in one call. */
+  setMany(entries: Array<[string, unknown]>): Promise<number> {
+    return this.c('setMany', [entries]);
+  }
+
+  /** Deletes many keys atomically; returns how many existed. */
+  deleteMany(keys: string[]): Promise<number> {
+    return this.c('deleteMany', [keys]);
+  }
+
+  /** Keys in order (optionally by prefix, up to a limit). */
+  keys(opts?: ListOptions): Promise<string[]> {
+    return this.c('keys', [opts]);
+  }
+
+  /** Entries in key order (optionally by prefix, up to a limit). */
+  entries<T = unknown>(opts?: ListOptions): Promise<Array<[string, T]>> {
+    return this.c('entries', [opts]);
+  }
+
+  /** Number of keys (optionally with a prefix). */
+  count(opts?: { prefix?: string }): Promise<number> {
+    return this.c('count', [opts]);
+  }
+
+  /** Removes every plain value; returns how many there were. */
+  clear(): Promise<number> {
+    return this.c('clear', []);
+  }
+}

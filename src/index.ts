@@ -1,0 +1,10 @@
+/**
+ * Larder's public API. Everything an app needs comes from here.
+ */
+export { openStore, importInto } from './client/open-store.js';
+export type { StoreOptions } from './client/open-store.js';
+export { Store, Transaction } from './client/store.js';
+export type { BatchOp, ListOptions } from './client/values.js';
+export type { ChangeEvent } from './worker/protocol.js';
+export { LarderError, isLarderError } from './errors.js';
+export type { LarderErrorCode } from './errors.js';

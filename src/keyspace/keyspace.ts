@@ -1,0 +1,151 @@
+/**
+ * Keyspace: the one byte-keyed map every view writes, over the engine's Table and Tree.
+ *
+ * A key's first byte is its model tag (DESIGN.md "One keyspace"). The tag decides where the key
+ * lives: tags whose keys are only ever looked up by point go to the hash table; tags that need
+ * order (indexes, adjacency, sorted members, TTL queue, anything range-scanned) go to the B+tree.
+ * Each key lives in exactly one structure, so there is one copy of every byte.
+ *
+ * Writes go through a WriteBatch (write-batch.ts), which records undo information so a failed
+ * call or transaction leaves no trace, and redo ops so the batch becomes one WAL record.
+ */
+import type { Engine } from '../core/engine.js';
+import { Table } from '../core/table.js';
+import { Tree, type RangeOptions } from '../core/tree.js';
+
+/** Tags whose keys live in the hash table (point lookups only); every other tag is ordered. */
+export const POINT_TAGS = new Set<number>([
+  0x4b, // 'K' Redis top-level keys
+]);
+
+/** True when keys starting with `tag` live in the hash table. */
+export function isPointTag(tag: number): boolean {
+  return POINT_TAGS.has(tag);
+}
+
+/** The engine-backed map of byte keys to byte values. */
+export class Keyspace {
+  /** The engine both structures live in. */
+  readonly engine: Engine;
+  /** Point-lookup keys. */
+  readonly table: Table;
+  /** Ordered keys. */
+  readonly tree: Tree;
+
+  private constructor(engine: Engine) {
+    this.engine = engine;
+    this.table = Table.create(engine);
+    this.tree = Tree.create(engine);
+  }
+
+  /** Creates an empty keyspace in `engine`. */
+  static create(engine: Engine): Keyspace {
+    return new Keyspace(engine);
+  }
+
+  /** The value stored at `key` (a copy), or undefined. */
+  get(key: Uint8Array): Uint8Array | undefined {
+    return key.length > 0 && isPointTag(key[0]) ? this.table.get(key) : this.tree.get(key);
+  }
+
+  /** True when `key` is present. */
+  has(key: Uint8Array): boolean {
+    return key.length > 0 && isPointTag(key[0]) ? this.table.has(key) : this.tree.has(key);
+  }
+
+  /** Stores `value` at `key` without undo; use a WriteBatch for anything a caller can see fail. */
+  putRaw(key: Uint8Array, value: Uint8Array): void {
+    if (key.length > 0 && isPointTag(key[0])) this.table.put(key, value);
+    else this.tree.put(key, value);
+  }
+
+  /** Removes `key` without undo; true when it was present. */
+  deleteRaw(key: Uint8Array): boolean {
+    return key.length > 0 && isPointTag(key[0]) ? this.table.delete(key) : this.tree.delete(key);
+  }
+
+  /** Values of many keys at once (one engine call per structure and chunk). */
+  getMany(keys: Uint8Array[]): (Uint8Array | undefined)[] {
+    const out: (Uint8Array | undefined)[] = new Array(keys.length);
+    const pointIdx: number[] = [], pointKeys: Uint8Array[] = [], treeIdx: number[] = [], treeKeys: Uint8Array[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k.length > 0 && isPointTag(k[0])) { pointIdx.push(i); pointKeys.push(k); } else { treeIdx.push(i); treeKeys.push(k); }
+    }
+    if (pointKeys.length) this.table.getMany(pointKeys).forEach((v, j) => { out[pointIdx[j]] = v; });
+    if (treeKeys.length) this.tree.getMany(treeKeys).forEach((v, j) => { out[treeIdx[j]] = v; });
+    return out;
+  }
+
+  /** Entries of the ordered part in key order (bounds and prefix as in RangeOptions). */
+  range(opts: RangeOptions): IterableIterator<[Uint8Array, Uint8Array]> {
+    return this.tree.range(opts);
+  }
+
+  /** Every entry whose key starts with `prefix`, point-tag keys included (unordered for those). */
+  *scanPrefix(prefix: Uint8Array): IterableIterator<[Uint8Array, Uint8Array]> {
+    if (prefix.length > 0 && isPointTag(prefix[0])) {
+      for (const [k, v] of this.table.entries()) {
+        if (startsWith(k, prefix)) yield [k, v];
+      }
+    } else {
+      yield* this.tree.range({ prefix });
+    }
+  }
+
+  /** Every entry in the keyspace: the hash table's, then the tree's in order. */
+  *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
+    yield* this.table.entries();
+    yield* this.tree.range({});
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return this.table.size + this.tree.size;
+  }
+
+  /** Loads entries into an empty keyspace as fast as the engine can (recovery, import). */
+  load(entries: Array<[Uint8Array, Uint8Array]>): void {
+    const point: [Uint8Array, Uint8Array][] = [];
+    const ordered: [Uint8Array, Uint8Array][] = [];
+    for (const e of entries) (e[0].length > 0 && isPointTag(e[0][0]) ? point : ordered).push(e);
+    if (point.length) this.table.putMany(point);
+    if (ordered.length) {
+      if (this.tree.size === 0) {
+        ordered.sort((a, b) => compareBytes(a[0], b[0]));
+        this.tree.bulkLoad(ordered);
+      } else {
+        this.tree.putMany(ordered);
+      }
+    }
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.table.clear();
+    this.tree.clear();
+  }
+
+  /** Frees both structures; the keyspace is unusable afterwards. */
+  free(): void {
+    this.table.free();
+    this.tree.free();
+  }
+}
+
+/** memcmp order of two byte strings. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a[i] - b[i];
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** True when `key` starts with `prefix`. */
+export function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > key.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
+}

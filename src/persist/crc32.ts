@@ -1,0 +1,55 @@
+/**
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the checksum of every WAL record and
+ * checkpoint page. Table-driven, slicing-by-8 (eight 256-entry tables, eight bytes per step), so
+ * it runs at hundreds of MB/s in plain JS with no WebAssembly or Node-only import.
+ *
+ * Check value: crc32c(ASCII "123456789") === 0xE3069283.
+ */
+
+const POLY = 0x82f63b78;
+
+/** Eight 256-entry tables laid end to end: T[k * 256 + b]. */
+const T: Uint32Array = (() => {
+  const t = new Uint32Array(8 * 256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  for (let n = 0; n < 256; n++) {
+    let c = t[n]!;
+    for (let k = 1; k < 8; k++) {
+      c = t[c & 0xff]! ^ (c >>> 8);
+      t[k * 256 + n] = c >>> 0;
+    }
+  }
+  return t;
+})();
+
+/**
+ * CRC-32C of `bytes[start, end)`, continuing from `crc` (the value a previous call returned, or 0
+ * to start fresh), so `crc32c(b, crc32c(a))` equals the CRC of `a` followed by `b`.
+ * Returns an unsigned 32-bit integer.
+ */
+export function crc32c(bytes: Uint8Array, crc = 0, start = 0, end = bytes.length): number {
+  let c = ~crc >>> 0;
+  let i = start;
+  const t = T;
+  // Slicing-by-8: fold 8 bytes per iteration.
+  const fast = end - ((end - i) & 7);
+  for (; i < fast; i += 8) {
+    const a = (c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))) >>> 0;
+    const b = bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24);
+    c =
+      t[7 * 256 + (a & 0xff)]! ^
+      t[6 * 256 + ((a >>> 8) & 0xff)]! ^
+      t[5 * 256 + ((a >>> 16) & 0xff)]! ^
+      t[4 * 256 + (a >>> 24)]! ^
+      t[3 * 256 + (b & 0xff)]! ^
+      t[2 * 256 + ((b >>> 8) & 0xff)]! ^
+      t[256 + ((b >>> 16) & 0xff)]! ^
+      t[(b >>> 24) & 0xff]!;
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}

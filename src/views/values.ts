@@ -1,0 +1,133 @@
+/**
+ * The plain-values view: `store.get/set/delete` of structured values under string keys, like
+ * idb-keyval but in the engine. Keys live under tag 'V' in the B+tree, so `keys()` is ordered and
+ * a prefix listing is a seek plus a walk. Values are encoded with the value codec, which rejects
+ * what cannot be stored (functions, symbols, cycles) with BAD_VALUE.
+ */
+import { decodeValue, encodeValue } from '../codec/value.js';
+import { LarderError } from '../errors.js';
+import { prefixSuccessor } from '../keys/encode.js';
+import type { View, ViewContext } from './view.js';
+
+/** Keyspace tag of plain values. */
+export const VALUES_TAG = 0x56; // 'V'
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder();
+
+/** Largest key in UTF-8 bytes (the engine's key limit less the tag). */
+export const MAX_VALUE_KEY = 65535;
+
+/** The keyspace key of a plain value. */
+export function valueKey(key: unknown): Uint8Array {
+  if (typeof key !== 'string') throw new LarderError('BAD_VALUE', `key must be a string, got ${describe(key)}`);
+  const body = utf8.encode(key);
+  if (body.length > MAX_VALUE_KEY) throw new LarderError('TOO_LARGE', `key is ${body.length} bytes; at most ${MAX_VALUE_KEY}`);
+  const k = new Uint8Array(body.length + 1);
+  k[0] = VALUES_TAG;
+  k.set(body, 1);
+  return k;
+}
+
+/** The string key of a keyspace key made by valueKey. */
+export function keyOfValueKey(k: Uint8Array): string {
+  return utf8d.decode(k.subarray(1));
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+}
+
+function encode(value: unknown): Uint8Array {
+  if (value === undefined) throw new LarderError('BAD_VALUE', 'value is undefined; use delete() to remove a key');
+  return encodeValue(value);
+}
+
+function get(ctx: ViewContext, key: unknown): unknown {
+  const v = ctx.ks.get(valueKey(key));
+  return v === undefined ? undefined : decodeValue(v);
+}
+
+function set(ctx: ViewContext, key: unknown, value: unknown): void {
+  ctx.batch.put(valueKey(key), encode(value));
+}
+
+function del(ctx: ViewContext, key: unknown): boolean {
+  return ctx.batch.del(valueKey(key));
+}
+
+function has(ctx: ViewContext, key: unknown): boolean {
+  return ctx.ks.has(valueKey(key));
+}
+
+function getMany(ctx: ViewContext, keys: unknown): unknown[] {
+  if (!Array.isArray(keys)) throw new LarderError('BAD_VALUE', 'getMany takes an array of keys');
+  return ctx.ks.getMany(keys.map(valueKey)).map((v) => (v === undefined ? undefined : decodeValue(v)));
+}
+
+function setMany(ctx: ViewContext, entries: unknown): number {
+  if (!Array.isArray(entries)) throw new LarderError('BAD_VALUE', 'setMany takes an array of [key, value] pairs');
+  // Encode everything first so a bad entry fails the call before anything is written.
+  const encoded = entries.map((e, i) => {
+    if (!Array.isArray(e) || e.length !== 2) throw new LarderError('BAD_VALUE', `setMany entry ${i} is not a [key, value] pair`);
+    return [valueKey(e[0]), encode(e[1])] as const;
+  });
+  for (const [k, v] of encoded) ctx.batch.put(k, v);
+  return encoded.length;
+}
+
+function deleteMany(ctx: ViewContext, keys: unknown): number {
+  if (!Array.isArray(keys)) throw new LarderError('BAD_VALUE', 'deleteMany takes an array of keys');
+  let n = 0;
+  for (const k of keys.map(valueKey)) if (ctx.batch.del(k)) n++;
+  return n;
+}
+
+function rangeOf(prefix: unknown): { gte: Uint8Array; lt?: Uint8Array } {
+  const p = valueKey(prefix ?? '');
+  const hi = prefixSuccessor(p);
+  return hi ? { gte: p, lt: hi } : { gte: p };
+}
+
+function keys(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): string[] {
+  const out: string[] = [];
+  const limit = opts?.limit ?? Infinity;
+  for (const [k] of ctx.ks.range({ ...rangeOf(opts?.prefix), keysOnly: true })) {
+    if (out.length >= limit) break;
+    out.push(keyOfValueKey(k));
+  }
+  return out;
+}
+
+function entries(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  const limit = opts?.limit ?? Infinity;
+  for (const [k, v] of ctx.ks.range(rangeOf(opts?.prefix))) {
+    if (out.length >= limit) break;
+    out.push([keyOfValueKey(k), decodeValue(v)]);
+  }
+  return out;
+}
+
+function count(ctx: ViewContext, opts?: { prefix?: string }): number {
+  let n = 0;
+  for (const _ of ctx.ks.range({ ...rangeOf(opts?.prefix), keysOnly: true })) n++;
+  return n;
+}
+
+function clear(ctx: ViewContext): number {
+  const all = keys(ctx).map(valueKey);
+  for (const k of all) ctx.batch.del(k);
+  return all.length;
+}
+
+/** The plain-values view. */
+export const valuesView: View = {
+  name: 'values',
+  tag: VALUES_TAG,
+  methods: { get, set, delete: del, has, getMany, setMany, deleteMany, keys, entries, count, clear },
+  describeKey: keyOfValueKey,
+};
+
+/** Methods of the values view that never write (they run without waiting for a commit). */
+export const VALUES_READS = new Set(['get', 'has', 'getMany', 'keys', 'entries', 'count']);

@@ -1,0 +1,32 @@
+/**
+ * What a view is to the worker: a named set of methods that read the keyspace and write through
+ * the call's WriteBatch. The worker looks a call's target up here and runs the method; it never
+ * knows what a view stores. Views never touch IndexedDB, Comlink or the page.
+ */
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { WriteBatch } from '../keyspace/write-batch.js';
+
+/** What a view method receives besides its arguments. */
+export interface ViewContext {
+  /** The keyspace, for reads (it already reflects this batch's own writes). */
+  readonly ks: Keyspace;
+  /** Where every write goes, so a failure can be undone and a commit logged. */
+  readonly batch: WriteBatch;
+  /** The time the call started (ms since epoch), so one call sees one clock. */
+  readonly now: number;
+}
+
+/** A view method: synchronous, so a call is atomic with respect to every other call. */
+export type ViewMethod = (ctx: ViewContext, ...args: any[]) => unknown;
+
+/** A view: its name (the call target) and methods. */
+export interface View {
+  /** Call target name, e.g. 'values'. */
+  readonly name: string;
+  /** Methods by name. Own properties only are looked up (no prototype methods are reachable). */
+  readonly methods: Readonly<Record<string, ViewMethod>>;
+  /** Describes a changed raw key for the change feed, or undefined to leave it out. */
+  describeKey?(key: Uint8Array): string | undefined;
+  /** The keyspace tag this view owns. */
+  readonly tag: number;
+}

@@ -1,0 +1,75 @@
+/**
+ * The protocol between the page (src/client) and the single writer (src/worker), in one place.
+ * The transport is Comlink over a Worker, a SharedWorker port, or a direct in-thread object; every
+ * message carries a list of calls, so calls made in the same tick cost one round trip.
+ */
+
+/** Options accepted by `openStore`. */
+export interface StoreOptions {
+  /** 'strict' (default): a write resolves after IndexedDB committed it. 'relaxed': once applied in memory; written within milliseconds, lost only if the tab dies in those moments. */
+  durability?: 'strict' | 'relaxed';
+  /** Run the engine in a worker (default true where Worker exists). */
+  worker?: boolean;
+  /** Persist to IndexedDB (default true where indexedDB exists). */
+  persist?: boolean;
+  /** Encrypt at rest with a key derived from this passphrase. */
+  passphrase?: string;
+  /** Open a damaged store by dropping what cannot be read (reported in `info().recovery`). */
+  repair?: boolean;
+  /** Interactive transaction timeout in ms (default 5000). */
+  transactionTimeout?: number;
+  /** WAL bytes that trigger a checkpoint (default 4 MiB). */
+  checkpointBytes?: number;
+  /** An IDBFactory to use instead of globalThis.indexedDB (Node tests pass fake-indexeddb's). */
+  indexedDB?: IDBFactory;
+  /** PBKDF2 iterations (tests lower it). */
+  pbkdf2Iterations?: number;
+}
+
+/** One queued call: a target (view), a method and its arguments. */
+export interface Call {
+  /** Target: 'store', 'values', later 'kv', 'docs', 'graph'. */
+  t: string;
+  /** Method name. */
+  m: string;
+  /** Arguments (structured-cloned across the worker boundary). */
+  a: unknown[];
+  /** Interactive transaction id when the call belongs to one. */
+  tx?: number;
+}
+
+/** An error as it crosses the boundary; the client rebuilds a LarderError from it. */
+export interface WireError {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/** Result of one call: `[1, value]` or `[0, error]` (tuples keep messages small). */
+export type WireResult = [1, unknown] | [0, WireError];
+
+/** A committed change, as the change feed delivers it. */
+export interface ChangeEvent {
+  /** Commit sequence (monotonic per store). */
+  seq: number;
+  /** The changed keys of the plain-values view (strings), and raw keyspace keys of other views. */
+  changes: Array<{ target: string; key: string; op: 'put' | 'del' }>;
+}
+
+/** What the worker exposes (through Comlink or directly). */
+export interface WorkerApi {
+  /** Opens (or joins) the store `name`; resolves once recovered. Returns a connection id. */
+  open(name: string, options: StoreOptions): Promise<number>;
+  /** Runs calls in order; one result per call. */
+  dispatch(conn: number, calls: Call[]): Promise<WireResult[]>;
+  /** Registers a change-feed callback for this connection. */
+  subscribe(conn: number, cb: (e: ChangeEvent) => void): Promise<void>;
+  /** Writes a checkpoint now (waits for pending commits). */
+  checkpoint(conn: number): Promise<void>;
+  /** A portable snapshot of the store, as export chunks (src/worker/export-format.ts). */
+  exportChunks(conn: number): Promise<Uint8Array[]>;
+  /** Closes this connection (the store closes when its last connection does). */
+  close(conn: number): Promise<void>;
+  /** Closes every connection of the store and deletes its data. */
+  destroy(conn: number): Promise<void>;
+}

@@ -1,0 +1,454 @@
+/**
+ * StoreEngine: the single writer of one store. It owns the engine, the keyspace and the disk, runs
+ * calls in arrival order, makes each call atomic, commits writes through the group-commit
+ * pipeline, serializes interactive transactions and feeds committed changes to subscribers.
+ *
+ * Commit pipeline invariants:
+ * - At most one disk operation (append or checkpoint) is in flight. Batches applied while it is in
+ *   flight join `next`, which becomes the next append: group commit, one transaction for many.
+ * - Memory may be ahead of disk only by the batches in `inflight` and `next` (and an open
+ *   transaction). If an append fails, every one of those batches is rolled back newest first and
+ *   rejected, so memory equals disk again and no later batch was built on a write that is gone.
+ * - A checkpoint runs only when memory equals disk (nothing in flight, nothing queued, no open
+ *   transaction), and its snapshot is taken synchronously at that moment.
+ */
+import { loadEngine, type WasmSource } from '../core/engine.js';
+import { LarderError, isLarderError } from '../errors.js';
+import { Keyspace } from '../keyspace/keyspace.js';
+import { WriteBatch, type KeyOp } from '../keyspace/write-batch.js';
+import type { View, ViewContext } from '../views/view.js';
+import type { Call, ChangeEvent, StoreOptions, WireError, WireResult } from './protocol.js';
+import { openDisk, type Disk } from './disk.js';
+import { decodeExport, encodeExport } from './export-format.js';
+import { LatencyWindow } from './latency.js';
+
+/** A group of batches committed by one disk append. */
+interface Group {
+  batches: WriteBatch[];
+  done: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+interface ActiveTx {
+  id: number;
+  batch: WriteBatch;
+  timer: ReturnType<typeof setTimeout>;
+  ended: Promise<void>;
+  end(): void;
+  /** Set when the transaction was rolled back behind the caller's back (timeout, disk failure). */
+  aborted?: LarderError;
+}
+
+function group(): Group {
+  let resolve!: () => void, reject!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  done.catch(() => {}); // observed by callers; avoid unhandled-rejection noise for relaxed writes
+  return { batches: [], done, resolve, reject };
+}
+
+/** Serializes any thrown value for the wire. */
+export function toWire(e: unknown): WireError {
+  if (isLarderError(e)) return e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details };
+  if (e instanceof Error) return { code: 'INTERNAL', message: `${e.name}: ${e.message}` };
+  return { code: 'INTERNAL', message: String(e) };
+}
+
+/** The single writer of one store. */
+export class StoreEngine {
+  readonly name: string;
+  readonly options: StoreOptions;
+  private readonly ks: Keyspace;
+  private readonly disk: Disk;
+  private readonly views: Map<string, View>;
+  private readonly viewsByTag: Map<number, View>;
+  private readonly reads: Map<string, ReadonlySet<string>>;
+  private readonly subscribers = new Set<(e: ChangeEvent) => void>();
+  private inflight: Group | null = null;
+  private next: Group | null = null;
+  private tx: ActiveTx | null = null;
+  private txSeq = 0;
+  private readonly deadTx = new Map<number, LarderError>();
+  private seq = 0;
+  private closed = false;
+  private opsServed = 0;
+  private readonly latency = new LatencyWindow(1024);
+  private lastCheckpoint: { at: number; ms: number } | null = null;
+  private checkpointing: Promise<void> | null = null;
+  private readonly recovery: unknown;
+
+  private constructor(name: string, options: StoreOptions, ks: Keyspace, disk: Disk, views: View[], reads: Map<string, ReadonlySet<string>>, recovery: unknown) {
+    this.name = name;
+    this.options = options;
+    this.ks = ks;
+    this.disk = disk;
+    this.views = new Map(views.map((v) => [v.name, v]));
+    this.viewsByTag = new Map(views.map((v) => [v.tag, v]));
+    this.reads = reads;
+    this.recovery = recovery;
+  }
+
+  /** Opens a store: loads the engine, recovers from disk and bulk-loads the keyspace. */
+  static async open(name: string, options: StoreOptions, views: View[], reads: Map<string, ReadonlySet<string>>, wasm?: WasmSource): Promise<StoreEngine> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new LarderError('BAD_VALUE', 'store name must be a non-empty string of at most 200 characters');
+    const engine = await loadEngine(wasm);
+    const ks = Keyspace.create(engine);
+    const { disk, entries, report } = await openDisk(name, options);
+    ks.load(entries);
+    return new StoreEngine(name, options, ks, disk, views, reads, report);
+  }
+
+  /** Registers a change-feed callback; returns a function that removes it. */
+  subscribe(cb: (e: ChangeEvent) => void): () => void {
+    this.subscribers.add(cb);
+    return () => this.subscribers.delete(cb);
+  }
+
+  /** Runs a message's calls in order and returns one result per call. */
+  async dispatch(calls: Call[]): Promise<WireResult[]> {
+    if (this.closed) return calls.map(() => [0, { code: 'CLOSED', message: `store "${this.name}" is closed` }]);
+    if (!Array.isArray(calls)) return [[0, { code: 'BAD_VALUE', message: 'dispatch takes an array of calls' }]];
+    const txId = calls.length > 0 ? calls[0].tx : undefined;
+    if (txId !== undefined) return this.dispatchTx(txId, calls);
+    // Anything outside the open transaction waits for it to end (serializable transactions).
+    while (this.tx) await this.tx.ended;
+    if (this.closed) return calls.map(() => [0, { code: 'CLOSED', message: `store "${this.name}" is closed` }]);
+    const batch = new WriteBatch(this.ks);
+    const results: WireResult[] = [];
+    const wrote: boolean[] = [];
+    let txBegin = false;
+    for (const call of calls) {
+      if (call && call.t === 'store' && call.m === 'txBegin') {
+        txBegin = true;
+        results.push([1, undefined]);
+        wrote.push(false);
+        continue;
+      }
+      const mark = batch.mark();
+      try {
+        results.push([1, this.run(call, batch)]);
+      } catch (e) {
+        batch.rollbackTo(mark);
+        results.push([0, toWire(e)]);
+      }
+      wrote.push(batch.mark() !== mark);
+    }
+    this.opsServed += calls.length;
+    if (!batch.empty) {
+      const t0 = now();
+      const commit = this.commit(batch);
+      try {
+        if (this.options.durability === 'relaxed') void commit.catch(() => {});
+        else await commit;
+        this.latency.add(now() - t0);
+      } catch (e) {
+        const w = toWire(e);
+        for (let i = 0; i < results.length; i++) if (wrote[i]) results[i] = [0, w];
+      }
+    }
+    if (txBegin) {
+      // txBegin answers with the id; the transaction starts after this message's own writes.
+      const idx = calls.findIndex((c) => c && c.t === 'store' && c.m === 'txBegin');
+      results[idx] = [1, await this.beginTx()];
+    }
+    return results;
+  }
+
+  /** Runs one call against its view (or the store itself). */
+  private run(call: Call, batch: WriteBatch): unknown {
+    if (!call || typeof call.t !== 'string' || typeof call.m !== 'string' || !Array.isArray(call.a)) {
+      throw new LarderError('UNKNOWN_OP', 'malformed call');
+    }
+    if (call.t === 'store') return this.runStore(call, batch);
+    const view = this.views.get(call.t);
+    if (!view || !Object.prototype.hasOwnProperty.call(view.methods, call.m)) {
+      throw new LarderError('UNKNOWN_OP', `unknown operation ${call.t}.${call.m}`);
+    }
+    const ctx: ViewContext = { ks: this.ks, batch, now: Date.now() };
+    return view.methods[call.m](ctx, ...call.a);
+  }
+
+  private runStore(call: Call, batch: WriteBatch): unknown {
+    switch (call.m) {
+      case 'atomic': {
+        // The simple transaction: a list of calls, all applied or none (the caller's mark undoes).
+        const list = call.a[0];
+        if (!Array.isArray(list)) throw new LarderError('BAD_VALUE', 'atomic takes an array of calls');
+        return list.map((c: Call, i: number) => {
+          if (c && c.t === 'store' && (c.m === 'atomic' || c.m.startsWith('tx'))) throw new LarderError('BAD_VALUE', `atomic call ${i}: cannot nest ${c.m}`);
+          try {
+            return this.run(c, batch);
+          } catch (e) {
+            if (isLarderError(e)) throw new LarderError(e.code, `atomic call ${i} (${c?.t}.${c?.m}): ${e.message}`, e.details);
+            throw e;
+          }
+        });
+      }
+      case 'info':
+        return this.info();
+      case 'ping':
+        return call.a[0];
+      case 'importChunk':
+        return this.importChunk(call.a[0], batch);
+      default:
+        throw new LarderError('UNKNOWN_OP', `unknown operation store.${call.m}`);
+    }
+  }
+
+  // ---- commit pipeline ----
+
+  /** Queues a batch for the next disk append; resolves once it is durable. */
+  private commit(batch: WriteBatch): Promise<void> {
+    const g = (this.next ??= group());
+    g.batches.push(batch);
+    if (!this.inflight && !this.checkpointing) this.flush();
+    return g.done;
+  }
+
+  private flush(): void {
+    const g = this.next;
+    if (!g) return;
+    this.next = null;
+    this.inflight = g;
+    const ops = mergeOps(g.batches);
+    this.disk.append(ops).then(
+      () => {
+        this.inflight = null;
+        g.resolve();
+        this.emit(ops);
+        this.afterCommit();
+      },
+      (e) => {
+        // Undo everything memory holds beyond disk, newest first, and fail it all.
+        const failed = toLarder(e);
+        if (this.tx) this.abortTx(this.tx, new LarderError(failed.code, `transaction rolled back: ${failed.message}`));
+        const later = this.next;
+        this.next = null;
+        if (later) for (let i = later.batches.length - 1; i >= 0; i--) later.batches[i].rollback();
+        for (let i = g.batches.length - 1; i >= 0; i--) g.batches[i].rollback();
+        this.inflight = null;
+        g.reject(failed);
+        later?.reject(failed);
+      },
+    );
+  }
+
+  private afterCommit(): void {
+    if (this.next) return this.flush();
+    if (!this.tx && this.disk.needsCheckpoint()) void this.checkpoint().catch(() => {});
+  }
+
+  /** Writes a checkpoint once memory equals disk. */
+  async checkpoint(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    while (this.inflight || this.next || this.tx) {
+      if (this.inflight) await this.inflight.done.catch(() => {});
+      else if (this.next) { this.flush(); continue; }
+      else if (this.tx) await this.tx.ended;
+    }
+    const t0 = now();
+    // Snapshot now, synchronously: nothing uncommitted is in memory at this moment.
+    const snapshot = [...this.ks.entries()];
+    this.checkpointing = this.disk.checkpoint(() => snapshot).then(
+      () => { this.lastCheckpoint = { at: Date.now(), ms: now() - t0 }; },
+    ).finally(() => {
+      this.checkpointing = null;
+      if (this.next && !this.inflight) this.flush();
+    });
+    return this.checkpointing;
+  }
+
+  private emit(ops: KeyOp[]): void {
+    this.seq++;
+    if (this.subscribers.size === 0) return;
+    const changes: ChangeEvent['changes'] = [];
+    for (const op of ops) {
+      const view = this.viewsByTag.get(op.key[0]);
+      const key = view?.describeKey?.(op.key);
+      changes.push({ target: view?.name ?? 'raw', key: key ?? hex(op.key), op: op.op });
+    }
+    const event: ChangeEvent = { seq: this.seq, changes };
+    for (const cb of this.subscribers) {
+      try {
+        const r = cb(event) as unknown;
+        if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch(() => this.subscribers.delete(cb));
+      } catch {
+        this.subscribers.delete(cb);
+      }
+    }
+  }
+
+  // ---- interactive transactions ----
+
+  private async beginTx(): Promise<number> {
+    while (this.tx) await this.tx.ended;
+    const id = ++this.txSeq;
+    let end!: () => void;
+    const ended = new Promise<void>((r) => { end = r; });
+    const timeout = this.options.transactionTimeout ?? 5000;
+    const tx: ActiveTx = {
+      id,
+      batch: new WriteBatch(this.ks),
+      ended,
+      end,
+      timer: setTimeout(() => this.abortTx(tx, new LarderError('TIMEOUT', `transaction ${id} ran longer than ${timeout} ms and was rolled back`)), timeout),
+    };
+    this.tx = tx;
+    return id;
+  }
+
+  private abortTx(tx: ActiveTx, why: LarderError): void {
+    if (this.tx !== tx) return;
+    clearTimeout(tx.timer);
+    tx.batch.rollback();
+    tx.aborted = why;
+    this.deadTx.set(tx.id, why);
+    if (this.deadTx.size > 64) this.deadTx.delete(this.deadTx.keys().next().value as number);
+    this.tx = null;
+    tx.end();
+  }
+
+  private async dispatchTx(id: number, calls: Call[]): Promise<WireResult[]> {
+    const tx = this.tx;
+    if (!tx || tx.id !== id) {
+      const why = this.deadTx.get(id) ?? new LarderError('BAD_VALUE', `transaction ${id} is not open`);
+      return calls.map(() => [0, toWire(why)]);
+    }
+    const results: WireResult[] = [];
+    for (const call of calls) {
+      if (call.tx !== id) {
+        results.push([0, { code: 'BAD_VALUE', message: 'a message mixes transaction and non-transaction calls' }]);
+        continue;
+      }
+      if (this.tx !== tx) {
+        results.push([0, toWire(tx.aborted ?? new LarderError('BAD_VALUE', `transaction ${id} is not open`))]);
+        continue;
+      }
+      if (call.t === 'store' && call.m === 'txCommit') {
+        results.push(await this.commitTx(tx));
+        continue;
+      }
+      if (call.t === 'store' && call.m === 'txRollback') {
+        clearTimeout(tx.timer);
+        tx.batch.rollback();
+        this.tx = null;
+        tx.end();
+        results.push([1, undefined]);
+        continue;
+      }
+      // A failing call inside a transaction undoes only itself; the caller decides what next
+      // (an uncaught throw in the transaction function rolls the whole transaction back).
+      const mark = tx.batch.mark();
+      try {
+        results.push([1, this.run(call, tx.batch)]);
+      } catch (e) {
+        tx.batch.rollbackTo(mark);
+        results.push([0, toWire(e)]);
+      }
+    }
+    this.opsServed += calls.length;
+    return results;
+  }
+
+  private async commitTx(tx: ActiveTx): Promise<WireResult> {
+    clearTimeout(tx.timer);
+    this.tx = null;
+    tx.end();
+    if (tx.batch.empty) return [1, undefined];
+    try {
+      await this.commit(tx.batch);
+      return [1, undefined];
+    } catch (e) {
+      return [0, toWire(e)];
+    }
+  }
+
+  // ---- export / import ----
+
+  /** A portable snapshot of every committed entry, in chunks of about `chunkBytes`. */
+  async exportChunks(chunkBytes = 1 << 20): Promise<Uint8Array[]> {
+    while (this.inflight || this.next || this.tx) {
+      if (this.inflight) await this.inflight.done.catch(() => {});
+      else if (this.next) this.flush();
+      else if (this.tx) await this.tx.ended;
+    }
+    return encodeExport(this.ks.entries(), chunkBytes);
+  }
+
+  private importChunk(chunk: unknown, batch: WriteBatch): number {
+    if (!(chunk instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'import data must be Uint8Array chunks');
+    let n = 0;
+    for (const [k, v] of decodeExport(chunk)) {
+      batch.put(k, v);
+      n++;
+    }
+    return n;
+  }
+
+  // ---- info, close ----
+
+  /** Statistics for `store.info()`. */
+  info(): Record<string, unknown> {
+    const s = this.ks.engine.stats();
+    return {
+      name: this.name,
+      entries: this.ks.size,
+      memory: { wasmBytes: s.memoryBytes, liveBytes: s.liveBytes, liveBlocks: s.liveBlocks },
+      wal: this.disk.info(),
+      lastCheckpoint: this.lastCheckpoint,
+      opsServed: this.opsServed,
+      commits: this.seq,
+      commitLatencyMs: { p50: this.latency.quantile(0.5), p99: this.latency.quantile(0.99), samples: this.latency.size },
+      durability: this.options.durability ?? 'strict',
+      persist: this.options.persist !== false,
+      encrypted: !!this.options.passphrase,
+      recovery: this.recovery,
+    };
+  }
+
+  /** Waits for pending commits, then closes the disk. Later calls fail with CLOSED. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.tx) this.abortTx(this.tx, new LarderError('CLOSED', `store "${this.name}" was closed during the transaction`));
+    while (this.inflight || this.next) {
+      if (this.inflight) await this.inflight.done.catch(() => {});
+      else this.flush();
+    }
+    if (this.checkpointing) await this.checkpointing.catch(() => {});
+    this.closed = true;
+    await this.disk.close();
+    this.ks.free();
+  }
+
+  /** True once closed. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+/** The last op per key across batches, in order: one WAL record for a whole group. */
+export function mergeOps(batches: WriteBatch[]): KeyOp[] {
+  if (batches.length === 1) return batches[0].ops();
+  const m = new Map<string, KeyOp>();
+  for (const b of batches) {
+    for (const op of b.ops()) {
+      const h = hex(op.key);
+      m.delete(h); // keep the order of the last write
+      m.set(h, op);
+    }
+  }
+  return [...m.values()];
+}
+
+function toLarder(e: unknown): LarderError {
+  if (isLarderError(e)) return e as LarderError;
+  return new LarderError('INTERNAL', e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, '0');
+  return s;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
