@@ -13,15 +13,6 @@ import type { Engine } from '../core/engine.js';
 import { Table } from '../core/table.js';
 import { Tree, type RangeOptions } from '../core/tree.js';
 
-/** Tags whose keys live in the hash table (point lookups only); every other tag is ordered. */
-export const POINT_TAGS = new Set<number>([
-  0x4b, // 'K' Redis top-level keys
-]);
-
-/** True when keys starting with `tag` live in the hash table. */
-export function isPointTag(tag: number): boolean {
-  return POINT_TAGS.has(tag);
-}
 
 /** The engine-backed map of byte keys to byte values. */
 export class Keyspace {
@@ -32,36 +23,48 @@ export class Keyspace {
   /** Ordered keys. */
   readonly tree: Tree;
 
-  private constructor(engine: Engine) {
+  /** pointTag[t] is 1 when keys with tag t live in the hash table. */
+  private readonly pointTag = new Uint8Array(256);
+
+  private constructor(engine: Engine, pointTags: Iterable<number>) {
     this.engine = engine;
     this.table = Table.create(engine);
     this.tree = Tree.create(engine);
+    for (const t of pointTags) this.pointTag[t & 0xff] = 1;
   }
 
-  /** Creates an empty keyspace in `engine`. */
-  static create(engine: Engine): Keyspace {
-    return new Keyspace(engine);
+  /**
+   * Creates an empty keyspace in `engine`. Keys whose tag is in `pointTags` live in the hash
+   * table; all others in the B+tree. The empty key lives in the tree.
+   */
+  static create(engine: Engine, pointTags: Iterable<number> = []): Keyspace {
+    return new Keyspace(engine, pointTags);
+  }
+
+  /** True when `key` lives in the hash table. */
+  private isPoint(key: Uint8Array): boolean {
+    return key.length > 0 && this.pointTag[key[0]] === 1;
   }
 
   /** The value stored at `key` (a copy), or undefined. */
   get(key: Uint8Array): Uint8Array | undefined {
-    return key.length > 0 && isPointTag(key[0]) ? this.table.get(key) : this.tree.get(key);
+    return this.isPoint(key) ? this.table.get(key) : this.tree.get(key);
   }
 
   /** True when `key` is present. */
   has(key: Uint8Array): boolean {
-    return key.length > 0 && isPointTag(key[0]) ? this.table.has(key) : this.tree.has(key);
+    return this.isPoint(key) ? this.table.has(key) : this.tree.has(key);
   }
 
   /** Stores `value` at `key` without undo; use a WriteBatch for anything a caller can see fail. */
   putRaw(key: Uint8Array, value: Uint8Array): void {
-    if (key.length > 0 && isPointTag(key[0])) this.table.put(key, value);
+    if (this.isPoint(key)) this.table.put(key, value);
     else this.tree.put(key, value);
   }
 
   /** Removes `key` without undo; true when it was present. */
   deleteRaw(key: Uint8Array): boolean {
-    return key.length > 0 && isPointTag(key[0]) ? this.table.delete(key) : this.tree.delete(key);
+    return this.isPoint(key) ? this.table.delete(key) : this.tree.delete(key);
   }
 
   /** Values of many keys at once (one engine call per structure and chunk). */
@@ -70,7 +73,7 @@ export class Keyspace {
     const pointIdx: number[] = [], pointKeys: Uint8Array[] = [], treeIdx: number[] = [], treeKeys: Uint8Array[] = [];
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
-      if (k.length > 0 && isPointTag(k[0])) { pointIdx.push(i); pointKeys.push(k); } else { treeIdx.push(i); treeKeys.push(k); }
+      if (this.isPoint(k)) { pointIdx.push(i); pointKeys.push(k); } else { treeIdx.push(i); treeKeys.push(k); }
     }
     if (pointKeys.length) this.table.getMany(pointKeys).forEach((v, j) => { out[pointIdx[j]] = v; });
     if (treeKeys.length) this.tree.getMany(treeKeys).forEach((v, j) => { out[treeIdx[j]] = v; });
@@ -84,7 +87,7 @@ export class Keyspace {
 
   /** Every entry whose key starts with `prefix`, point-tag keys included (unordered for those). */
   *scanPrefix(prefix: Uint8Array): IterableIterator<[Uint8Array, Uint8Array]> {
-    if (prefix.length > 0 && isPointTag(prefix[0])) {
+    if (this.isPoint(prefix)) {
       for (const [k, v] of this.table.entries()) {
         if (startsWith(k, prefix)) yield [k, v];
       }
@@ -108,7 +111,7 @@ export class Keyspace {
   load(entries: Array<[Uint8Array, Uint8Array]>): void {
     const point: [Uint8Array, Uint8Array][] = [];
     const ordered: [Uint8Array, Uint8Array][] = [];
-    for (const e of entries) (e[0].length > 0 && isPointTag(e[0][0]) ? point : ordered).push(e);
+    for (const e of entries) (this.isPoint(e[0]) ? point : ordered).push(e);
     if (point.length) this.table.putMany(point);
     if (ordered.length) {
       if (this.tree.size === 0) {

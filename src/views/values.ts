@@ -7,13 +7,11 @@
 import { decodeValue, encodeValue } from '../codec/value.js';
 import { LarderError } from '../errors.js';
 import { prefixSuccessor } from '../keys/encode.js';
+import { MAX_BYTES_PER_UNIT, readWtf8, writeWtf8 } from '../codec/wtf8.js';
 import type { View, ViewContext } from './view.js';
 
 /** Keyspace tag of plain values. */
 export const VALUES_TAG = 0x56; // 'V'
-
-const utf8 = new TextEncoder();
-const utf8d = new TextDecoder();
 
 /** Largest key in UTF-8 bytes (the engine's key limit less the tag). */
 export const MAX_VALUE_KEY = 65535;
@@ -21,17 +19,17 @@ export const MAX_VALUE_KEY = 65535;
 /** The keyspace key of a plain value. */
 export function valueKey(key: unknown): Uint8Array {
   if (typeof key !== 'string') throw new LarderError('BAD_VALUE', `key must be a string, got ${describe(key)}`);
-  const body = utf8.encode(key);
-  if (body.length > MAX_VALUE_KEY) throw new LarderError('TOO_LARGE', `key is ${body.length} bytes; at most ${MAX_VALUE_KEY}`);
-  const k = new Uint8Array(body.length + 1);
-  k[0] = VALUES_TAG;
-  k.set(body, 1);
-  return k;
+  // WTF-8, not TextEncoder: distinct strings (even with lone surrogates) must stay distinct keys.
+  const buf = new Uint8Array(1 + key.length * MAX_BYTES_PER_UNIT);
+  buf[0] = VALUES_TAG;
+  const end = writeWtf8(key, buf, 1);
+  if (end - 1 > MAX_VALUE_KEY) throw new LarderError('TOO_LARGE', `key is ${end - 1} bytes; at most ${MAX_VALUE_KEY}`);
+  return buf.slice(0, end);
 }
 
 /** The string key of a keyspace key made by valueKey. */
 export function keyOfValueKey(k: Uint8Array): string {
-  return utf8d.decode(k.subarray(1));
+  return readWtf8(k, 1, k.length, 'key');
 }
 
 function describe(v: unknown): string {
@@ -128,6 +126,3 @@ export const valuesView: View = {
   methods: { get, set, delete: del, has, getMany, setMany, deleteMany, keys, entries, count, clear },
   describeKey: keyOfValueKey,
 };
-
-/** Methods of the values view that never write (they run without waiting for a commit). */
-export const VALUES_READS = new Set(['get', 'has', 'getMany', 'keys', 'entries', 'count']);

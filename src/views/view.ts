@@ -14,6 +14,11 @@ export interface ViewContext {
   readonly batch: WriteBatch;
   /** The time the call started (ms since epoch), so one call sees one clock. */
   readonly now: number;
+  /**
+   * Queues a view-level event (e.g. a pub/sub message or a keyspace notification) for the change
+   * feed. Events of a call that fails are dropped; the others go out with the call's commit.
+   */
+  emit(type: string, data: unknown): void;
 }
 
 /** A view method: synchronous, so a call is atomic with respect to every other call. */
@@ -27,6 +32,15 @@ export interface View {
   readonly methods: Readonly<Record<string, ViewMethod>>;
   /** Describes a changed raw key for the change feed, or undefined to leave it out. */
   describeKey?(key: Uint8Array): string | undefined;
-  /** The keyspace tag this view owns. */
+  /** The keyspace tag this view owns (changed keys with this tag are described by describeKey). */
   readonly tag: number;
+  /** Further tags the view writes (secondary indexes, adjacency, TTL queues...). */
+  readonly tags?: readonly number[];
+  /** Tags whose keys are only looked up by point: they go to the hash table, not the B+tree. */
+  readonly pointTags?: readonly number[];
+  /**
+   * Periodic work (active expiry and the like), run by the writer every `housekeepingMs` in its
+   * own batch, committed like any call. Must be cheap when there is nothing to do.
+   */
+  housekeeping?(ctx: ViewContext): void;
 }

@@ -4,7 +4,7 @@
  * in a dedicated worker or in-thread (`worker: false`) the host serves one page.
  */
 import { LarderError } from '../errors.js';
-import { VALUES_READS, valuesView } from '../views/values.js';
+import { valuesView } from '../views/values.js';
 import type { View } from '../views/view.js';
 import type { Call, ChangeEvent, StoreOptions, WireResult, WorkerApi } from './protocol.js';
 import { StoreEngine, toWire } from './store-engine.js';
@@ -12,7 +12,6 @@ import type { WasmSource } from '../core/engine.js';
 
 /** Every view the worker serves. Later issues add kv, docs and graph here. */
 const VIEWS: View[] = [valuesView];
-const READS = new Map<string, ReadonlySet<string>>([['values', VALUES_READS]]);
 
 interface Opened {
   engine: Promise<StoreEngine>;
@@ -40,7 +39,7 @@ export class WorkerHost implements WorkerApi {
         throw new LarderError('BAD_PASSPHRASE', `store "${name}" is open with a different passphrase`);
       }
     } else {
-      opened = { engine: StoreEngine.open(name, options, VIEWS, READS, this.wasm), conns: new Set(), options };
+      opened = { engine: StoreEngine.open(name, options, VIEWS, this.wasm), conns: new Set(), options };
       this.stores.set(name, opened);
       opened.engine.catch(() => this.stores.delete(name));
     }

@@ -22,6 +22,8 @@ export interface StoreOptions {
   checkpointBytes?: number;
   /** An IDBFactory to use instead of globalThis.indexedDB (Node tests pass fake-indexeddb's). */
   indexedDB?: IDBFactory;
+  /** How often views' periodic work (active expiry) runs, in ms (default 100). */
+  housekeepingMs?: number;
   /** PBKDF2 iterations (tests lower it). */
   pbkdf2Iterations?: number;
 }
@@ -54,6 +56,8 @@ export interface ChangeEvent {
   seq: number;
   /** The changed keys of the plain-values view (strings), and raw keyspace keys of other views. */
   changes: Array<{ target: string; key: string; op: 'put' | 'del' }>;
+  /** View-level events (pub/sub messages, keyspace notifications), in order. */
+  events?: Array<{ type: string; data: unknown }>;
 }
 
 /** What the worker exposes (through Comlink or directly). */

@@ -25,6 +25,8 @@ import { LatencyWindow } from './latency.js';
 /** A group of batches committed by one disk append. */
 interface Group {
   batches: WriteBatch[];
+  /** View events to deliver once the group is durable. */
+  events: NonNullable<ChangeEvent['events']>;
   done: Promise<void>;
   resolve(): void;
   reject(e: unknown): void;
@@ -44,7 +46,7 @@ function group(): Group {
   let resolve!: () => void, reject!: (e: unknown) => void;
   const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
   done.catch(() => {}); // observed by callers; avoid unhandled-rejection noise for relaxed writes
-  return { batches: [], done, resolve, reject };
+  return { batches: [], events: [], done, resolve, reject };
 }
 
 /** Serializes any thrown value for the wire. */
@@ -62,7 +64,6 @@ export class StoreEngine {
   private readonly disk: Disk;
   private readonly views: Map<string, View>;
   private readonly viewsByTag: Map<number, View>;
-  private readonly reads: Map<string, ReadonlySet<string>>;
   private readonly subscribers = new Set<(e: ChangeEvent) => void>();
   private inflight: Group | null = null;
   private next: Group | null = null;
@@ -76,26 +77,32 @@ export class StoreEngine {
   private lastCheckpoint: { at: number; ms: number } | null = null;
   private checkpointing: Promise<void> | null = null;
   private readonly recovery: unknown;
+  private readonly housekeeper: ReturnType<typeof setInterval> | undefined;
+  /** View events of the message being run (see ViewContext.emit). */
+  private events: NonNullable<ChangeEvent['events']> = [];
 
-  private constructor(name: string, options: StoreOptions, ks: Keyspace, disk: Disk, views: View[], reads: Map<string, ReadonlySet<string>>, recovery: unknown) {
+  private constructor(name: string, options: StoreOptions, ks: Keyspace, disk: Disk, views: View[], recovery: unknown) {
     this.name = name;
     this.options = options;
     this.ks = ks;
     this.disk = disk;
     this.views = new Map(views.map((v) => [v.name, v]));
     this.viewsByTag = new Map(views.map((v) => [v.tag, v]));
-    this.reads = reads;
     this.recovery = recovery;
+    if (views.some((v) => v.housekeeping)) {
+      this.housekeeper = setInterval(() => void this.housekeeping(), options.housekeepingMs ?? 100);
+      (this.housekeeper as { unref?: () => void }).unref?.();
+    }
   }
 
   /** Opens a store: loads the engine, recovers from disk and bulk-loads the keyspace. */
-  static async open(name: string, options: StoreOptions, views: View[], reads: Map<string, ReadonlySet<string>>, wasm?: WasmSource): Promise<StoreEngine> {
+  static async open(name: string, options: StoreOptions, views: View[], wasm?: WasmSource): Promise<StoreEngine> {
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new LarderError('BAD_VALUE', 'store name must be a non-empty string of at most 200 characters');
     const engine = await loadEngine(wasm);
-    const ks = Keyspace.create(engine);
+    const ks = Keyspace.create(engine, views.flatMap((v) => v.pointTags ?? []));
     const { disk, entries, report } = await openDisk(name, options);
     ks.load(entries);
-    return new StoreEngine(name, options, ks, disk, views, reads, report);
+    return new StoreEngine(name, options, ks, disk, views, report);
   }
 
   /** Registers a change-feed callback; returns a function that removes it. */
@@ -117,6 +124,7 @@ export class StoreEngine {
     const results: WireResult[] = [];
     const wrote: boolean[] = [];
     let txBegin = false;
+    this.events = [];
     for (const call of calls) {
       if (call && call.t === 'store' && call.m === 'txBegin') {
         txBegin = true;
@@ -125,18 +133,24 @@ export class StoreEngine {
         continue;
       }
       const mark = batch.mark();
+      const evMark = this.events.length;
       try {
         results.push([1, this.run(call, batch)]);
       } catch (e) {
         batch.rollbackTo(mark);
+        this.events.length = evMark;
         results.push([0, toWire(e)]);
       }
       wrote.push(batch.mark() !== mark);
     }
     this.opsServed += calls.length;
-    if (!batch.empty) {
+    const events = this.events;
+    this.events = [];
+    if (batch.empty) {
+      if (events.length) this.emit([], events);
+    } else {
       const t0 = now();
-      const commit = this.commit(batch);
+      const commit = this.commit(batch, events);
       try {
         if (this.options.durability === 'relaxed') void commit.catch(() => {});
         else await commit;
@@ -164,8 +178,7 @@ export class StoreEngine {
     if (!view || !Object.prototype.hasOwnProperty.call(view.methods, call.m)) {
       throw new LarderError('UNKNOWN_OP', `unknown operation ${call.t}.${call.m}`);
     }
-    const ctx: ViewContext = { ks: this.ks, batch, now: Date.now() };
-    return view.methods[call.m](ctx, ...call.a);
+    return view.methods[call.m](this.context(batch), ...call.a);
   }
 
   private runStore(call: Call, batch: WriteBatch): unknown {
@@ -195,12 +208,38 @@ export class StoreEngine {
     }
   }
 
+  private context(batch: WriteBatch): ViewContext {
+    const events = this.events;
+    return { ks: this.ks, batch, now: Date.now(), emit: (type, data) => void events.push({ type, data }) };
+  }
+
+  /** Runs every view's periodic work (active expiry...) as one committed batch. */
+  private async housekeeping(): Promise<void> {
+    if (this.closed || this.tx || this.checkpointing) return;
+    const batch = new WriteBatch(this.ks);
+    this.events = [];
+    for (const v of this.views.values()) {
+      if (!v.housekeeping) continue;
+      const mark = batch.mark();
+      try {
+        v.housekeeping(this.context(batch));
+      } catch {
+        batch.rollbackTo(mark); // housekeeping retries on the next tick
+      }
+    }
+    const events = this.events;
+    this.events = [];
+    if (!batch.empty) await this.commit(batch, events).catch(() => {});
+    else if (events.length) this.emit([], events);
+  }
+
   // ---- commit pipeline ----
 
   /** Queues a batch for the next disk append; resolves once it is durable. */
-  private commit(batch: WriteBatch): Promise<void> {
+  private commit(batch: WriteBatch, events: NonNullable<ChangeEvent['events']> = []): Promise<void> {
     const g = (this.next ??= group());
     g.batches.push(batch);
+    g.events.push(...events);
     if (!this.inflight && !this.checkpointing) this.flush();
     return g.done;
   }
@@ -215,7 +254,7 @@ export class StoreEngine {
       () => {
         this.inflight = null;
         g.resolve();
-        this.emit(ops);
+        this.emit(ops, g.events);
         this.afterCommit();
       },
       (e) => {
@@ -258,8 +297,8 @@ export class StoreEngine {
     return this.checkpointing;
   }
 
-  private emit(ops: KeyOp[]): void {
-    this.seq++;
+  private emit(ops: KeyOp[], events: NonNullable<ChangeEvent['events']>): void {
+    if (ops.length) this.seq++;
     if (this.subscribers.size === 0) return;
     const changes: ChangeEvent['changes'] = [];
     for (const op of ops) {
@@ -267,7 +306,7 @@ export class StoreEngine {
       const key = view?.describeKey?.(op.key);
       changes.push({ target: view?.name ?? 'raw', key: key ?? hex(op.key), op: op.op });
     }
-    const event: ChangeEvent = { seq: this.seq, changes };
+    const event: ChangeEvent = events.length ? { seq: this.seq, changes, events } : { seq: this.seq, changes };
     for (const cb of this.subscribers) {
       try {
         const r = cb(event) as unknown;
@@ -409,6 +448,7 @@ export class StoreEngine {
   /** Waits for pending commits, then closes the disk. Later calls fail with CLOSED. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.housekeeper !== undefined) clearInterval(this.housekeeper);
     if (this.tx) this.abortTx(this.tx, new LarderError('CLOSED', `store "${this.name}" was closed during the transaction`));
     while (this.inflight || this.next) {
       if (this.inflight) await this.inflight.done.catch(() => {});

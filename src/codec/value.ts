@@ -1,0 +1,617 @@
+/**
+ * The value codec: any supported JS value <-> compact bytes, with an exact round trip.
+ *
+ * Used for document bodies, Redis values and graph properties. It is not order-preserving (that
+ * is src/keys/); it is small and fast.
+ *
+ * Format: one tag byte, then a body. Lengths and integers are unsigned LEB128 varints (7 bits per
+ * byte, low group first, at most 8 bytes, value <= 2^53 - 1).
+ *
+ *   tag        value                     body
+ *   0x00       null                      -
+ *   0x01       undefined                 -
+ *   0x02/0x03  false / true              -
+ *   0x04       integer 128..2^53-1       varint
+ *   0x05       integer -(2^53-1)..-1     varint of the magnitude
+ *   0x06       any other number          8 bytes IEEE-754 little-endian (-0, NaN, ±Infinity,
+ *                                        fractions, |n| >= 2^53)
+ *   0x07       string (well-formed)      varint byte length, UTF-8
+ *   0x08       string with lone          varint byte length, WTF-8 (see wtf8.ts); kept apart so
+ *              surrogates                the common tag can be decoded by TextDecoder
+ *   0x09/0x0A  bigint >= 0 / < 0         varint byte length, magnitude big-endian, no leading
+ *                                        zero byte (0n is 0x09 0x00)
+ *   0x0B       Date                      8 bytes f64 LE of getTime() (NaN = invalid Date)
+ *   0x0C       Uint8Array                varint length, bytes
+ *   0x0D       ObjectId                  12 bytes
+ *   0x0E       array                     varint length, then each element
+ *   0x0F       plain object              varint count, then (varint key length, UTF-8/WTF-8 key,
+ *                                        value) per own enumerable string key, in Object.keys order
+ *   0x10       array hole                - (only inside arrays: `[1,,3]` keeps its hole)
+ *   0x80..0xFF integer 0..127            - (the value is tag & 0x7f)
+ *
+ * Decisions:
+ * - Object keys are written as WTF-8 without a tag; a key with lone surrogates round-trips too.
+ * - Only plain objects (prototype Object.prototype or null) and the types above are accepted.
+ *   Null-prototype objects decode as ordinary `{}`. Map, Set, RegExp, Error, class instances,
+ *   typed arrays other than Uint8Array, ArrayBuffer, functions, symbols (as values or as keys of
+ *   an object) are rejected with BAD_VALUE naming the path (`a.b[3]`). Node's Buffer is a
+ *   Uint8Array and decodes as a plain Uint8Array. Non-index properties of arrays and
+ *   non-enumerable properties are not stored.
+ * - Nesting deeper than MAX_DEPTH (200) is rejected; a cycle is reported as a cycle.
+ * - Decoded objects are built with Object.prototype and a key named `__proto__` is defined as an
+ *   own data property, so decoding can never change a prototype (no prototype pollution).
+ * - Malformed input (bad tag, truncation, overlong varint, invalid UTF-8, trailing bytes, a Date
+ *   outside the valid range, non-canonical bigint, nesting too deep) throws CORRUPT. A flipped bit
+ *   inside a number or string body can still decode to a different valid value: integrity is the
+ *   persistence layer's checksum's job.
+ */
+import { LarderError } from '../errors.js';
+import { MAX_DEPTH } from './limits.js';
+import { ObjectId } from './object-id.js';
+import { formatPath } from './path.js';
+import { isWellFormed, readWtf8, writeWtf8 } from './wtf8.js';
+
+const T_NULL = 0x00;
+const T_UNDEFINED = 0x01;
+const T_FALSE = 0x02;
+const T_TRUE = 0x03;
+const T_UINT = 0x04;
+const T_NINT = 0x05;
+const T_F64 = 0x06;
+const T_STR = 0x07;
+const T_WTF8 = 0x08;
+const T_BIGPOS = 0x09;
+const T_BIGNEG = 0x0a;
+const T_DATE = 0x0b;
+const T_BYTES = 0x0c;
+const T_OID = 0x0d;
+const T_ARRAY = 0x0e;
+const T_OBJECT = 0x0f;
+const T_HOLE = 0x10;
+const T_SMALL = 0x80;
+
+/** The largest valid Date time value (ECMAScript: ±8.64e15 ms). */
+const MAX_DATE_MS = 8.64e15;
+
+// ---------------------------------------------------------------------------------------------
+// Encoder. One module-level buffer that only grows (and is dropped back to a small one after an
+// unusually large value), so encoding a value allocates nothing but the final copy.
+
+const INITIAL = 8192;
+const SHRINK_ABOVE = 1 << 20;
+let buf = new Uint8Array(INITIAL);
+let dv = new DataView(buf.buffer);
+let pos = 0;
+let busy = false;
+/** ancestors[d] is the container being encoded at depth d; used only to explain a depth overflow. */
+const ancestors: object[] = [];
+
+const textEncoder = new TextEncoder();
+
+/** Internal failure carrying the path segments collected while the recursion unwinds. */
+class EncodeFail {
+  readonly segments: (string | number)[] = [];
+  constructor(
+    readonly reason: string,
+    /** For cycles: how many segments lead to the repeated object (the rest is the loop). */
+    readonly keep = -1,
+  ) {}
+}
+
+function grow(min: number): void {
+  let cap = buf.length * 2;
+  while (cap < min) cap *= 2;
+  const next = new Uint8Array(cap);
+  next.set(buf.subarray(0, pos));
+  buf = next;
+  dv = new DataView(next.buffer);
+}
+
+function writeUvarint(n: number): void {
+  if (pos + 8 > buf.length) grow(pos + 8);
+  putUvarint(n);
+}
+
+/** Writes a varint where the caller has already reserved room (must not grow: see writeStrBody). */
+function putUvarint(n: number): void {
+  while (n >= 0x80) {
+    buf[pos++] = (n & 0x7f) | 0x80; // `&` works modulo 2^32, so the low 7 bits are right even above 2^32
+    n = n < 0x80000000 ? n >>> 7 : Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+}
+
+function varintSize(n: number): number {
+  let s = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    s++;
+  }
+  return s;
+}
+
+/**
+ * Writes varint byte length + string bytes, returning false for a string with lone surrogates
+ * (which the caller then tags as WTF-8). The ASCII loop runs first because it is by far the
+ * common case and beats TextEncoder for short strings; on the first non-ASCII char the whole
+ * string is redone with encodeInto (or the WTF-8 writer).
+ */
+function writeStrBody(s: string, allowWtf8: boolean): boolean {
+  const n = s.length;
+  // Reserve the varint for the worst case (3 bytes per unit) and fix up afterwards.
+  const maxBytes = n * 3;
+  const lenSize = maxBytes < 0x80 ? 1 : varintSize(maxBytes);
+  if (pos + lenSize + maxBytes > buf.length) grow(pos + lenSize + maxBytes);
+  const start = pos + lenSize;
+  let p = start;
+  let i = 0;
+  const b = buf;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    b[p++] = c;
+  }
+  let wtf8 = false;
+  if (i < n) {
+    if (isWellFormed(s)) {
+      p = start + textEncoder.encodeInto(s, buf.subarray(start)).written;
+    } else {
+      wtf8 = true;
+      if (!allowWtf8) return false;
+      p = writeWtf8(s, buf, start);
+    }
+  }
+  const len = p - start;
+  const actual = len < 0x80 ? 1 : varintSize(len);
+  if (actual !== lenSize) buf.copyWithin(pos + actual, start, p);
+  putUvarint(len); // growing here would lose the string bytes past `pos`
+  pos += len;
+  return !wtf8 || allowWtf8;
+}
+
+function writeString(s: string): void {
+  if (pos + 1 > buf.length) grow(pos + 1);
+  const tagAt = pos++;
+  buf[tagAt] = T_STR;
+  if (!writeStrBody(s, false)) {
+    pos = tagAt;
+    buf[pos++] = T_WTF8;
+    writeStrBody(s, true);
+  }
+}
+
+function writeF64(tag: number, x: number): void {
+  if (pos + 9 > buf.length) grow(pos + 9);
+  buf[pos++] = tag;
+  dv.setFloat64(pos, x, true);
+  pos += 8;
+}
+
+function writeNumber(x: number): void {
+  if (x >= 0 && x < 128 && (x | 0) === x && !(x === 0 && 1 / x < 0)) {
+    if (pos + 1 > buf.length) grow(pos + 1);
+    buf[pos++] = T_SMALL | x;
+  } else if (Number.isSafeInteger(x) && !Object.is(x, -0)) {
+    if (pos + 1 > buf.length) grow(pos + 1);
+    if (x > 0) {
+      buf[pos++] = T_UINT;
+      writeUvarint(x);
+    } else {
+      buf[pos++] = T_NINT;
+      writeUvarint(-x);
+    }
+  } else {
+    writeF64(T_F64, x);
+  }
+}
+
+function writeBigInt(x: bigint): void {
+  const neg = x < 0n;
+  let hex = (neg ? -x : x).toString(16);
+  if (hex === '0') hex = '';
+  if (hex.length & 1) hex = '0' + hex;
+  const len = hex.length >>> 1;
+  if (pos + 1 + 8 + len > buf.length) grow(pos + 1 + 8 + len);
+  buf[pos++] = neg ? T_BIGNEG : T_BIGPOS;
+  writeUvarint(len);
+  for (let i = 0; i < len; i++) buf[pos++] = parseInt(hex.substr(2 * i, 2), 16);
+}
+
+function writeBytes(tag: number, bytes: Uint8Array, withLength: boolean): void {
+  const n = bytes.length;
+  if (pos + 9 + n > buf.length) grow(pos + 9 + n);
+  buf[pos++] = tag;
+  if (withLength) writeUvarint(n);
+  buf.set(bytes, pos);
+  pos += n;
+}
+
+function describe(v: object): string {
+  const ctor = (v as { constructor?: { name?: unknown } }).constructor;
+  const name = ctor && typeof ctor.name === 'string' && ctor.name ? ctor.name : 'exotic object';
+  return `unsupported object type ${name}`;
+}
+
+function enterContainer(v: object, depth: number): void {
+  if (depth >= MAX_DEPTH) {
+    // Deep or cyclic? A cycle always ends here too, so check the cheap stack only on overflow.
+    for (let d = 0; d < depth; d++) {
+      if (ancestors[d] === v) {
+        // Find the first repeat along the path so the message points at the cyclic reference.
+        for (let e = 1; e <= depth; e++) {
+          const x = e === depth ? v : ancestors[e]!;
+          for (let f = 0; f < e; f++) if (ancestors[f] === x) throw new EncodeFail('cyclic reference', e);
+        }
+      }
+    }
+    throw new EncodeFail(`nesting deeper than ${MAX_DEPTH} levels`);
+  }
+  ancestors[depth] = v;
+}
+
+function encodeArray(a: unknown[], depth: number): void {
+  enterContainer(a, depth);
+  const n = a.length;
+  if (pos + 1 > buf.length) grow(pos + 1);
+  buf[pos++] = T_ARRAY;
+  writeUvarint(n);
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const x = a[i];
+      if (x === undefined && !(i in a)) {
+        if (pos + 1 > buf.length) grow(pos + 1);
+        buf[pos++] = T_HOLE;
+      } else {
+        encodeAny(x, depth + 1);
+      }
+    }
+  } catch (e) {
+    if (e instanceof EncodeFail) e.segments.push(i);
+    throw e;
+  }
+}
+
+function encodeObject(o: Record<string, unknown>, depth: number): void {
+  enterContainer(o, depth);
+  const keys = Object.keys(o);
+  const syms = Object.getOwnPropertySymbols(o);
+  for (let j = 0; j < syms.length; j++) {
+    if (Object.prototype.propertyIsEnumerable.call(o, syms[j]!)) throw new EncodeFail(`symbol key ${String(syms[j])} is not supported`);
+  }
+  const n = keys.length;
+  if (pos + 1 > buf.length) grow(pos + 1);
+  buf[pos++] = T_OBJECT;
+  writeUvarint(n);
+  let k = '';
+  try {
+    for (let i = 0; i < n; i++) {
+      k = keys[i]!;
+      writeStrBody(k, true);
+      encodeAny(o[k], depth + 1);
+    }
+  } catch (e) {
+    if (e instanceof EncodeFail) e.segments.push(k);
+    throw e;
+  }
+}
+
+function encodeAny(v: unknown, depth: number): void {
+  switch (typeof v) {
+    case 'string':
+      writeString(v);
+      return;
+    case 'number':
+      writeNumber(v);
+      return;
+    case 'boolean':
+      if (pos + 1 > buf.length) grow(pos + 1);
+      buf[pos++] = v ? T_TRUE : T_FALSE;
+      return;
+    case 'undefined':
+      if (pos + 1 > buf.length) grow(pos + 1);
+      buf[pos++] = T_UNDEFINED;
+      return;
+    case 'bigint':
+      writeBigInt(v);
+      return;
+    case 'object': {
+      if (v === null) {
+        if (pos + 1 > buf.length) grow(pos + 1);
+        buf[pos++] = T_NULL;
+        return;
+      }
+      if (Array.isArray(v)) return encodeArray(v, depth);
+      const proto = Object.getPrototypeOf(v);
+      if (proto === Object.prototype || proto === null) return encodeObject(v as Record<string, unknown>, depth);
+      if (v instanceof Date) return writeF64(T_DATE, v.getTime());
+      if (v instanceof Uint8Array) return writeBytes(T_BYTES, v, true);
+      if (v instanceof ObjectId) return writeBytes(T_OID, v.id, false);
+      throw new EncodeFail(describe(v));
+    }
+    case 'function':
+      throw new EncodeFail('functions are not supported');
+    case 'symbol':
+      throw new EncodeFail('symbols are not supported');
+    default:
+      throw new EncodeFail(`unsupported type ${typeof v}`);
+  }
+}
+
+/**
+ * Encodes a value into a new Uint8Array (see the format table at the top of this file).
+ * Throws LarderError('BAD_VALUE') naming the path of the first unsupported part.
+ */
+export function encodeValue(v: unknown): Uint8Array {
+  // A getter inside the value may call encodeValue again: give the inner call its own buffer.
+  if (busy) {
+    const saved = { buf, dv, pos, stack: ancestors.slice() };
+    buf = new Uint8Array(256);
+    dv = new DataView(buf.buffer);
+    pos = 0;
+    busy = false;
+    try {
+      return encodeValue(v);
+    } finally {
+      ({ buf, dv, pos } = saved);
+      ancestors.length = 0;
+      ancestors.push(...saved.stack);
+      busy = true;
+    }
+  }
+  busy = true;
+  pos = 0;
+  try {
+    encodeAny(v, 0);
+    return buf.slice(0, pos);
+  } catch (e) {
+    if (e instanceof EncodeFail) {
+      const segs = e.segments.reverse();
+      const path = formatPath(e.keep >= 0 ? segs.slice(0, e.keep) : segs);
+      throw new LarderError('BAD_VALUE', `cannot encode value at ${path}: ${e.reason}`, { path });
+    }
+    throw e;
+  } finally {
+    busy = false;
+    ancestors.length = 0;
+    if (buf.length > SHRINK_ABOVE) {
+      buf = new Uint8Array(INITIAL);
+      dv = new DataView(buf.buffer);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoder. Module-level cursor state: decoding runs no user code, so it cannot re-enter.
+
+let src: Uint8Array = new Uint8Array(0);
+let sdv: DataView = new DataView(new ArrayBuffer(0));
+let at = 0;
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function corrupt(why: string): never {
+  throw new LarderError('CORRUPT', `cannot decode value: ${why} at byte ${at}`);
+}
+
+function readUvarint(): number {
+  let b = src[at];
+  if (b === undefined) corrupt('truncated varint');
+  at++;
+  if (b < 0x80) return b;
+  let result = b & 0x7f;
+  let mul = 128;
+  for (let i = 1; ; i++) {
+    b = src[at];
+    if (b === undefined) corrupt('truncated varint');
+    at++;
+    result += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    if (i === 7) corrupt('varint too long');
+    mul *= 128;
+  }
+  if (result > Number.MAX_SAFE_INTEGER) corrupt('varint too large');
+  return result;
+}
+
+function need(n: number): void {
+  if (n > src.length - at) corrupt('truncated input');
+}
+
+/**
+ * Reads a varint length and that many string bytes. `wtf8` says the bytes may hold encoded lone
+ * surrogates: tagged WTF-8 strings go straight to the strict WTF-8 reader; object keys (untagged)
+ * try TextDecoder first and fall back to it, since almost every key is plain UTF-8.
+ */
+function readStr(wtf8: 'no' | 'maybe' | 'yes'): string {
+  const len = readUvarint();
+  need(len);
+  const start = at;
+  const end = start + len;
+  at = end;
+  if (wtf8 === 'yes') return readWtf8(src, start, end);
+  if (len <= 24) {
+    // Short ASCII strings: a char loop is several times cheaper than a TextDecoder call.
+    let s = '';
+    let i = start;
+    for (; i < end; i++) {
+      const c = src[i]!;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === end) return s;
+  }
+  try {
+    return textDecoder.decode(src.subarray(start, end));
+  } catch {
+    if (wtf8 === 'maybe') return readWtf8(src, start, end, 'object key');
+    at = start;
+    return corrupt('invalid UTF-8');
+  }
+}
+
+// Object keys repeat across documents. A small direct-mapped cache from key bytes to the string
+// lets repeated keys skip string building and reuse an already-internalised string, which also
+// makes the property store faster.
+const KEY_CACHE_SIZE = 4096;
+const KEY_CACHE_MAX_LEN = 24;
+const keyCacheStr: (string | undefined)[] = new Array(KEY_CACHE_SIZE).fill(undefined);
+const keyCacheBytes: (Uint8Array | undefined)[] = new Array(KEY_CACHE_SIZE).fill(undefined);
+
+function readKey(): string {
+  const len = src[at];
+  if (len === undefined || len === 0 || len > KEY_CACHE_MAX_LEN || len + 1 > src.length - at) return readStr('maybe');
+  const start = at + 1;
+  const end = start + len;
+  let h = len;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + src[i]!) | 0;
+  const slot = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 1);
+  const cached = keyCacheBytes[slot];
+  if (cached !== undefined && cached.length === len) {
+    let i = 0;
+    while (i < len && cached[i] === src[start + i]) i++;
+    if (i === len) {
+      at = end;
+      return keyCacheStr[slot]!;
+    }
+  }
+  const k = readStr('maybe');
+  keyCacheBytes[slot] = src.slice(start, end);
+  keyCacheStr[slot] = k;
+  return k;
+}
+
+function readF64(): number {
+  need(8);
+  const x = sdv.getFloat64(at, true);
+  at += 8;
+  return x;
+}
+
+function readBigInt(neg: boolean): bigint {
+  const len = readUvarint();
+  need(len);
+  if (len === 0) {
+    if (neg) corrupt('negative zero bigint');
+    return 0n;
+  }
+  if (src[at] === 0) corrupt('non-canonical bigint');
+  let hex = '';
+  for (let i = 0; i < len; i++) {
+    const x = src[at + i]!;
+    hex += (x < 16 ? '0' : '') + x.toString(16);
+  }
+  at += len;
+  const m = BigInt('0x' + hex);
+  return neg ? -m : m;
+}
+
+function defineOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+function decodeAny(depth: number): unknown {
+  const tag = src[at];
+  if (tag === undefined) corrupt('truncated input');
+  at++;
+  if (tag >= T_SMALL) return tag & 0x7f;
+  switch (tag) {
+    case T_NULL:
+      return null;
+    case T_UNDEFINED:
+      return undefined;
+    case T_FALSE:
+      return false;
+    case T_TRUE:
+      return true;
+    case T_UINT:
+      return readUvarint();
+    case T_NINT: {
+      const m = readUvarint();
+      if (m === 0) corrupt('negative zero integer');
+      return -m;
+    }
+    case T_F64:
+      return readF64();
+    case T_STR:
+      return readStr('no');
+    case T_WTF8:
+      return readStr('yes');
+    case T_BIGPOS:
+    case T_BIGNEG:
+      return readBigInt(tag === T_BIGNEG);
+    case T_DATE: {
+      const ms = readF64();
+      // new Date() would silently clip an out-of-range time to an invalid Date: refuse instead.
+      if (!Number.isNaN(ms) && !(Number.isInteger(ms) && Math.abs(ms) <= MAX_DATE_MS) || Object.is(ms, -0)) corrupt('invalid Date time value');
+      return new Date(ms);
+    }
+    case T_BYTES: {
+      const n = readUvarint();
+      need(n);
+      // slice, not subarray: the source may be a view of wasm memory that is reused.
+      const out = src.slice(at, at + n);
+      at += n;
+      return out;
+    }
+    case T_OID: {
+      need(12);
+      const id = new ObjectId(src.subarray(at, at + 12));
+      at += 12;
+      return id;
+    }
+    case T_ARRAY: {
+      if (depth >= MAX_DEPTH) corrupt('nesting too deep');
+      const n = readUvarint();
+      need(n); // every element takes at least one byte: refuse absurd lengths before allocating
+      const a: unknown[] = [];
+      for (let i = 0; i < n; i++) {
+        if (src[at] === T_HOLE) {
+          at++;
+          a.length = i + 1; // leave the slot empty
+        } else {
+          a.push(decodeAny(depth + 1));
+        }
+      }
+      return a;
+    }
+    case T_OBJECT: {
+      if (depth >= MAX_DEPTH) corrupt('nesting too deep');
+      const n = readUvarint();
+      need(2 * n);
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const k = readKey();
+        const v = decodeAny(depth + 1);
+        // `o.__proto__ = v` would call the inherited setter and replace the prototype.
+        if (k === '__proto__') defineOwn(o, k, v);
+        else o[k] = v;
+      }
+      return o;
+    }
+    default:
+      return corrupt(`unknown tag 0x${tag.toString(16)}`);
+  }
+}
+
+/**
+ * Decodes bytes made by encodeValue. Throws LarderError('CORRUPT') for anything that is not
+ * exactly one well-formed encoded value (including trailing bytes); never any other error.
+ */
+export function decodeValue(bytes: Uint8Array): unknown {
+  if (!(bytes instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'decodeValue expects a Uint8Array');
+  const prevSrc = src;
+  const prevDv = sdv;
+  const prevAt = at;
+  src = bytes;
+  sdv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  at = 0;
+  try {
+    const v = decodeAny(0);
+    if (at !== bytes.length) corrupt('trailing bytes');
+    return v;
+  } finally {
+    src = prevSrc;
+    sdv = prevDv;
+    at = prevAt;
+  }
+}
