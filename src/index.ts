@@ -4,6 +4,10 @@
 export { openStore, importInto } from './client/open-store.js';
 export type { StoreOptions } from './client/open-store.js';
 export { Store, Transaction } from './client/store.js';
+export { KvApi } from './client/kv.js';
+export { Collection } from './client/collection.js';
+export { Graph } from './client/graph.js';
+export { ObjectId } from './codec/object-id.js';
 export type { BatchOp, ListOptions } from './client/values.js';
 export type { ChangeEvent } from './worker/protocol.js';
 export { LarderError, isLarderError } from './errors.js';

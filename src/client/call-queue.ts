@@ -3,7 +3,8 @@
  * message; each call's promise settles with its own result. Consecutive calls of the same
  * transaction (or of none) share a message; messages leave in call order.
  */
-import { LarderError, type LarderErrorCode } from '../errors.js';
+import { decodeValue, encodeValue } from '../codec/value.js';
+import { LarderError, isLarderError, type LarderErrorCode } from '../errors.js';
 import type { Call, WireError, WireResult } from '../worker/protocol.js';
 
 interface Pending {
@@ -29,11 +30,21 @@ export class CallQueue {
     this.send = send;
   }
 
-  /** Queues a call; resolves with its result or rejects with a LarderError. */
+  /**
+   * Queues a call; resolves with its result or rejects with a LarderError. Arguments are encoded
+   * with the value codec now, so what cannot be stored fails here, alone, with BAD_VALUE, and
+   * ObjectIds, Dates, bigints and binary arrive in the worker exactly as given.
+   */
   call<T = unknown>(t: string, m: string, a: unknown[], tx?: number): Promise<T> {
     if (this.closedWith) return Promise.reject(this.closedWith);
+    let args: Uint8Array;
+    try {
+      args = encodeValue(a);
+    } catch (e) {
+      return Promise.reject(isLarderError(e) ? new LarderError(e.code, `${t}.${m}: ${e.message}`, e.details) : e);
+    }
     return new Promise<T>((resolve, reject) => {
-      const call: Call = tx === undefined ? { t, m, a } : { t, m, a, tx };
+      const call: Call = tx === undefined ? { t, m, a: args } : { t, m, a: args, tx };
       this.queue.push({ call, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
@@ -79,7 +90,13 @@ export class CallQueue {
     for (let i = 0; i < items.length; i++) {
       const r = results[i];
       if (!r) items[i].reject(new LarderError('INTERNAL', 'missing result'));
-      else if (r[0] === 1) items[i].resolve(r[1]);
+      else if (r[0] === 1) {
+        try {
+          items[i].resolve(r[1] instanceof Uint8Array ? decodeValue(r[1]) : r[1]);
+        } catch (e) {
+          items[i].reject(e);
+        }
+      }
       else items[i].reject(fromWire(r[1]));
     }
   }

@@ -6,10 +6,12 @@
 import { LarderError } from '../errors.js';
 import type { ChangeEvent, WorkerApi } from '../worker/protocol.js';
 import { CallQueue } from './call-queue.js';
-import { ValuesApi, type BatchOp } from './values.js';
+import type { Feed } from './feed.js';
+import { Scope } from './scope.js';
+import type { BatchOp } from './values.js';
 
-/** A transaction's handle: the plain-values API, bound to the transaction. */
-export class Transaction extends ValuesApi {
+/** A transaction's handle: every model's API, bound to the transaction. */
+export class Transaction extends Scope {
   /** The transaction id. */
   get id(): number {
     return this.tx!;
@@ -19,7 +21,7 @@ export class Transaction extends ValuesApi {
 type ChangeListener = (e: ChangeEvent) => void;
 
 /** An open store. */
-export class Store extends ValuesApi {
+export class Store extends Scope {
   /** The store's name. */
   readonly name: string;
   private readonly api: WorkerApi;
@@ -33,7 +35,8 @@ export class Store extends ValuesApi {
   /** @internal Use openStore(). */
   constructor(name: string, api: WorkerApi, conn: number, proxy: (cb: ChangeListener) => ChangeListener, onClose: () => void) {
     const q = new CallQueue((calls) => api.dispatch(conn, calls));
-    super(q);
+    const feed: Feed = (cb) => this.on('change', cb);
+    super(q, feed);
     this.name = name;
     this.api = api;
     this.conn = conn;
@@ -62,7 +65,7 @@ export class Store extends ValuesApi {
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
     const id = await this.q.call<number>('store', 'txBegin', []);
-    const tx = new Transaction(this.q, id);
+    const tx = new Transaction(this.q, this.feed, id);
     let result: T;
     try {
       result = await fn(tx);

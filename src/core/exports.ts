@@ -106,4 +106,6 @@ export interface EngineExports {
   treePutMany(h: number, n: number, len: number): number;
   treeGetMany(h: number, n: number, len: number): number;
   treeDelMany(h: number, n: number, len: number): number;
+  /** Debug aid: 0 when every B+tree invariant (assembly/btree.ts) holds, else a negative code. */
+  treeCheck(h: number): number;
 }

@@ -5,13 +5,16 @@
  */
 import { LarderError } from '../errors.js';
 import { valuesView } from '../views/values.js';
+import { kvView } from '../views/kv/index.js';
+import { docsView } from '../views/docs/index.js';
+import { graphView } from '../views/graph/index.js';
 import type { View } from '../views/view.js';
 import type { Call, ChangeEvent, StoreOptions, WireResult, WorkerApi } from './protocol.js';
 import { StoreEngine, toWire } from './store-engine.js';
 import type { WasmSource } from '../core/engine.js';
 
-/** Every view the worker serves. Later issues add kv, docs and graph here. */
-const VIEWS: View[] = [valuesView];
+/** Every view the worker serves. */
+const VIEWS: View[] = [valuesView, kvView, docsView, graphView];
 
 interface Opened {
   engine: Promise<StoreEngine>;

@@ -34,8 +34,12 @@ export interface Call {
   t: string;
   /** Method name. */
   m: string;
-  /** Arguments (structured-cloned across the worker boundary). */
-  a: unknown[];
+  /**
+   * Arguments: the argument array encoded with the value codec (src/codec/value.ts), so every
+   * supported type crosses the boundary exactly; nested calls (inside `store.atomic`) carry the
+   * decoded array.
+   */
+  a: Uint8Array | unknown[];
   /** Interactive transaction id when the call belongs to one. */
   tx?: number;
 }
@@ -47,8 +51,8 @@ export interface WireError {
   details?: unknown;
 }
 
-/** Result of one call: `[1, value]` or `[0, error]` (tuples keep messages small). */
-export type WireResult = [1, unknown] | [0, WireError];
+/** Result of one call: `[1, value encoded with the value codec]` or `[0, error]`. */
+export type WireResult = [1, Uint8Array] | [0, WireError];
 
 /** A committed change, as the change feed delivers it. */
 export interface ChangeEvent {

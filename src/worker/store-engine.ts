@@ -12,6 +12,7 @@
  * - A checkpoint runs only when memory equals disk (nothing in flight, nothing queued, no open
  *   transaction), and its snapshot is taken synchronously at that moment.
  */
+import { decodeValue, encodeValue } from '../codec/value.js';
 import { loadEngine, type WasmSource } from '../core/engine.js';
 import { LarderError, isLarderError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
@@ -128,14 +129,14 @@ export class StoreEngine {
     for (const call of calls) {
       if (call && call.t === 'store' && call.m === 'txBegin') {
         txBegin = true;
-        results.push([1, undefined]);
+        results.push(OK_UNDEFINED);
         wrote.push(false);
         continue;
       }
       const mark = batch.mark();
       const evMark = this.events.length;
       try {
-        results.push([1, this.run(call, batch)]);
+        results.push([1, encodeResult(this.run(call, batch))]);
       } catch (e) {
         batch.rollbackTo(mark);
         this.events.length = evMark;
@@ -163,16 +164,16 @@ export class StoreEngine {
     if (txBegin) {
       // txBegin answers with the id; the transaction starts after this message's own writes.
       const idx = calls.findIndex((c) => c && c.t === 'store' && c.m === 'txBegin');
-      results[idx] = [1, await this.beginTx()];
+      results[idx] = [1, encodeValue(await this.beginTx())];
     }
     return results;
   }
 
   /** Runs one call against its view (or the store itself). */
   private run(call: Call, batch: WriteBatch): unknown {
-    if (!call || typeof call.t !== 'string' || typeof call.m !== 'string' || !Array.isArray(call.a)) {
-      throw new LarderError('UNKNOWN_OP', 'malformed call');
-    }
+    if (!call || typeof call.t !== 'string' || typeof call.m !== 'string') throw new LarderError('UNKNOWN_OP', 'malformed call');
+    if (call.a instanceof Uint8Array) call = { ...call, a: decodeValue(call.a) as unknown[] };
+    if (!Array.isArray(call.a)) throw new LarderError('UNKNOWN_OP', 'malformed call: arguments must be an array');
     if (call.t === 'store') return this.runStore(call, batch);
     const view = this.views.get(call.t);
     if (!view || !Object.prototype.hasOwnProperty.call(view.methods, call.m)) {
@@ -188,6 +189,7 @@ export class StoreEngine {
         const list = call.a[0];
         if (!Array.isArray(list)) throw new LarderError('BAD_VALUE', 'atomic takes an array of calls');
         return list.map((c: Call, i: number) => {
+          if (!c || typeof c !== 'object') throw new LarderError('BAD_VALUE', `atomic call ${i} is not a call`);
           if (c && c.t === 'store' && (c.m === 'atomic' || c.m.startsWith('tx'))) throw new LarderError('BAD_VALUE', `atomic call ${i}: cannot nest ${c.m}`);
           try {
             return this.run(c, batch);
@@ -372,14 +374,14 @@ export class StoreEngine {
         tx.batch.rollback();
         this.tx = null;
         tx.end();
-        results.push([1, undefined]);
+        results.push(OK_UNDEFINED);
         continue;
       }
       // A failing call inside a transaction undoes only itself; the caller decides what next
       // (an uncaught throw in the transaction function rolls the whole transaction back).
       const mark = tx.batch.mark();
       try {
-        results.push([1, this.run(call, tx.batch)]);
+        results.push([1, encodeResult(this.run(call, tx.batch))]);
       } catch (e) {
         tx.batch.rollbackTo(mark);
         results.push([0, toWire(e)]);
@@ -393,10 +395,10 @@ export class StoreEngine {
     clearTimeout(tx.timer);
     this.tx = null;
     tx.end();
-    if (tx.batch.empty) return [1, undefined];
+    if (tx.batch.empty) return OK_UNDEFINED;
     try {
       await this.commit(tx.batch);
-      return [1, undefined];
+      return OK_UNDEFINED;
     } catch (e) {
       return [0, toWire(e)];
     }
@@ -478,6 +480,18 @@ export function mergeOps(batches: WriteBatch[]): KeyOp[] {
     }
   }
   return [...m.values()];
+}
+
+const OK_UNDEFINED: WireResult = [1, encodeValue(undefined)];
+
+/** Encodes a view's result for the wire; a result the codec cannot carry is a view bug. */
+function encodeResult(v: unknown): Uint8Array {
+  if (v === undefined) return OK_UNDEFINED[1] as Uint8Array;
+  try {
+    return encodeValue(v);
+  } catch (e) {
+    throw new LarderError('INTERNAL', `result cannot be encoded: ${(e as Error).message}`);
+  }
 }
 
 function toLarder(e: unknown): LarderError {
