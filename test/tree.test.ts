@@ -324,7 +324,7 @@ describe('Tree: differential against a sorted-array model', () => {
   });
 
   it('wide keys, deep trees, batches and bulk loads', () => {
-    fc.assert(fc.property(fc.array(opsArb(wideKey, 400, 1), { minLength: 20, maxLength: 300, size: 'max' }), runOps), { numRuns: 80 });
+    fc.assert(fc.property(fc.array(opsArb(wideKey, 400, 1), { minLength: 20, maxLength: 300, size: 'max' }), runOps), { numRuns: 200 });
   });
 
   it('long seeded runs with growth and shrink phases (splits and merges at every level)', () => {
@@ -496,7 +496,13 @@ describe('Tree: memory', () => {
       const dv = new DataView(k.buffer);
       for (let i = 0; i < 200_000; i++) { dv.setUint32(0, Math.imul(i, 2654435761) >>> 0); dv.setUint32(12, i); t.put(k, value); }
       expect(t.size).toBe(200_000);
-      for (let i = 0; i < 200_000; i++) { dv.setUint32(0, Math.imul(i, 2654435761) >>> 0); dv.setUint32(12, i); expect(t.delete(k)).toBe(true); }
+      if (cycle === 0) check(t);
+      for (let i = 0; i < 200_000; i++) {
+        dv.setUint32(0, Math.imul(i, 2654435761) >>> 0);
+        dv.setUint32(12, i);
+        expect(t.delete(k)).toBe(true);
+        if (cycle === 0 && i % 50_000 === 0) check(t);
+      }
       expect(t.size).toBe(0);
       check(t);
       expect(engine.stats().liveBytes).toBe(baseline);

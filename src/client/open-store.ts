@@ -10,6 +10,7 @@ import * as Comlink from 'comlink';
 import { LarderError } from '../errors.js';
 import type { ChangeEvent, StoreOptions, WorkerApi } from '../worker/protocol.js';
 import { WorkerHost } from '../worker/host.js';
+import { installErrorTransfer } from '../worker/comlink-errors.js';
 import { splitExport } from '../worker/export-format.js';
 import { Store } from './store.js';
 
@@ -20,6 +21,7 @@ let remote: Comlink.Remote<WorkerApi> | undefined;
 
 function connectWorker(): Comlink.Remote<WorkerApi> {
   if (remote) return remote;
+  installErrorTransfer();
   if (typeof SharedWorker !== 'undefined') {
     const w = new SharedWorker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
     remote = Comlink.wrap<WorkerApi>(w.port);

@@ -3,7 +3,10 @@
  * (one writer per store); as a dedicated worker it serves its page.
  */
 import * as Comlink from 'comlink';
+import { installErrorTransfer } from './comlink-errors.js';
 import { WorkerHost } from './host.js';
+
+installErrorTransfer();
 
 const host = new WorkerHost();
 const scope = self as unknown as { onconnect?: (e: MessageEvent) => void } & Worker;

@@ -1,0 +1,66 @@
+/**
+ * Shared helpers for the browser suite: launching Chromium on a persistent profile (for reload,
+ * relaunch and crash tests), opening the fixture page, and running code against `window.larder`.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execSync } from 'node:child_process';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+
+/** The Chromium flags this machine needs (root, no network, no GPU). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** Debian's Chromium when present; otherwise Playwright's own (if installed). */
+export const executablePath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+
+/** The fixture page's URL. */
+export function fixtureUrl(): string {
+  const port = Number(process.env.LARDER_TEST_PORT ?? 5174);
+  return `http://127.0.0.1:${port}/test/browser/fixture/index.html`;
+}
+
+/** A fresh profile directory. */
+export function freshProfile(): string {
+  return mkdtempSync(join(tmpdir(), 'larder-profile-'));
+}
+
+/** Launches Chromium on `profile` (a directory that survives relaunches). */
+export function launchProfile(profile: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Kills every Chromium process using `profile` with SIGKILL (a crash, not a shutdown). */
+export function killProfile(profile: string): void {
+  try {
+    execSync(`pkill -9 -f -- "${profile}"`);
+  } catch {
+    // pkill exits 1 when nothing matched: already gone.
+  }
+}
+
+/** Opens the fixture page in `ctx` and waits until `window.larder` is ready. */
+export async function openFixture(ctx: BrowserContext, errors?: string[]): Promise<Page> {
+  const page = await ctx.newPage();
+  if (errors) {
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  }
+  await page.goto(fixtureUrl());
+  await page.waitForFunction(() => (window as unknown as { larderReady?: boolean }).larderReady === true);
+  return page;
+}
+
+/** A unique store name. */
+export function storeName(tag: string): string {
+  return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+}
