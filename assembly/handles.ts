@@ -51,6 +51,7 @@ export function register(ptr: usize, kind: u32): i32 {
       return 0;
     }
   }
+  return 0; // unreachable; AssemblyScript's flow analysis needs it (TS2355)
 }
 
 /** The structure a handle names, or 0 when the handle is stale, unknown or of another kind. */

@@ -281,6 +281,7 @@ describe('Table vs Map (differential)', () => {
   });
 
   it('ran at least 500,000 operations', () => {
+    if (totalOps === 0) return; // the property tests were filtered out (vitest -t)
     console.log(`table differential tests: ${Math.round(totalOps)} operations`);
     expect(totalOps).toBeGreaterThanOrEqual(500_000);
   });
