@@ -9,8 +9,9 @@
  * - Memory may be ahead of disk only by the batches in `inflight` and `next` (and an open
  *   transaction). If an append fails, every one of those batches is rolled back newest first and
  *   rejected, so memory equals disk again and no later batch was built on a write that is gone.
- * - A checkpoint runs only when memory equals disk (nothing in flight, nothing queued, no open
- *   transaction), and its snapshot is taken synchronously at that moment.
+ * - A checkpoint's snapshot is taken synchronously when memory equals disk plus the group being
+ *   appended (no open transaction), and the checkpoint runs right after that append succeeds;
+ *   later batches wait in `next`. So it never misses a committed write nor holds an uncommitted one.
  */
 import { decodeValue, encodeValue } from '../codec/value.js';
 import { loadEngine, type WasmSource } from '../core/engine.js';
@@ -77,6 +78,11 @@ export class StoreEngine {
   private readonly latency = new LatencyWindow(1024);
   private lastCheckpoint: { at: number; ms: number } | null = null;
   private checkpointing: Promise<void> | null = null;
+  private checkpointWanted = false;
+  /** Resolved (and replaced) whenever a disk operation settles, for code waiting for quiet. */
+  private pulseResolve: () => void = () => {};
+  private pulsePromise: Promise<void> = new Promise((r) => { this.pulseResolve = r; });
+  private checkpointWaiters: Array<{ resolve(): void; reject(e: unknown): void }> = [];
   private readonly recovery: unknown;
   private readonly housekeeper: ReturnType<typeof setInterval> | undefined;
   /** View events of the message being run (see ViewContext.emit). */
@@ -242,22 +248,37 @@ export class StoreEngine {
     const g = (this.next ??= group());
     g.batches.push(batch);
     g.events.push(...events);
-    if (!this.inflight && !this.checkpointing) this.flush();
+    this.flush();
     return g.done;
   }
 
+  /**
+   * Starts the next disk operation when none is in flight: the queued group's append, and when a
+   * checkpoint is wanted and no transaction is open, a checkpoint right after it. The snapshot is
+   * taken synchronously before the append starts, when memory holds exactly disk plus this group,
+   * so the checkpoint neither misses a committed write nor contains an uncommitted one. Batches
+   * arriving meanwhile wait in `next` until both are done.
+   */
   private flush(): void {
+    if (this.inflight || this.checkpointing) return;
+    const wantCheckpoint = this.checkpointWanted && !this.tx;
     const g = this.next;
-    if (!g) return;
+    if (!g && !wantCheckpoint) return;
     this.next = null;
-    this.inflight = g;
-    const ops = mergeOps(g.batches);
-    this.disk.append(ops).then(
+    const ops = g ? mergeOps(g.batches) : [];
+    const snapshot = wantCheckpoint ? [...this.ks.entries()] : null;
+    if (wantCheckpoint) this.checkpointWanted = false;
+    this.inflight = g ?? group();
+    const appended = g ? this.disk.append(ops) : Promise.resolve();
+    appended.then(
       () => {
-        this.inflight = null;
-        g.resolve();
-        this.emit(ops, g.events);
-        this.afterCommit();
+        g?.resolve();
+        if (g) this.emit(ops, g.events);
+        if (snapshot) this.runCheckpoint(snapshot);
+        else {
+          this.inflight = null;
+          this.afterCommit();
+        }
       },
       (e) => {
         // Undo everything memory holds beyond disk, newest first, and fail it all.
@@ -266,37 +287,69 @@ export class StoreEngine {
         const later = this.next;
         this.next = null;
         if (later) for (let i = later.batches.length - 1; i >= 0; i--) later.batches[i].rollback();
-        for (let i = g.batches.length - 1; i >= 0; i--) g.batches[i].rollback();
+        if (g) for (let i = g.batches.length - 1; i >= 0; i--) g.batches[i].rollback();
         this.inflight = null;
-        g.reject(failed);
+        g?.reject(failed);
         later?.reject(failed);
+        if (snapshot) this.settleCheckpoint(failed);
+        this.pulse();
       },
     );
   }
 
-  private afterCommit(): void {
-    if (this.next) return this.flush();
-    if (!this.tx && this.disk.needsCheckpoint()) void this.checkpoint().catch(() => {});
-  }
-
-  /** Writes a checkpoint once memory equals disk. */
-  async checkpoint(): Promise<void> {
-    if (this.checkpointing) return this.checkpointing;
-    while (this.inflight || this.next || this.tx) {
-      if (this.inflight) await this.inflight.done.catch(() => {});
-      else if (this.next) { this.flush(); continue; }
-      else if (this.tx) await this.tx.ended;
-    }
+  private runCheckpoint(snapshot: Array<[Uint8Array, Uint8Array]>): void {
     const t0 = now();
-    // Snapshot now, synchronously: nothing uncommitted is in memory at this moment.
-    const snapshot = [...this.ks.entries()];
     this.checkpointing = this.disk.checkpoint(() => snapshot).then(
-      () => { this.lastCheckpoint = { at: Date.now(), ms: now() - t0 }; },
+      () => {
+        this.lastCheckpoint = { at: Date.now(), ms: now() - t0 };
+        this.settleCheckpoint(null);
+      },
+      (e) => this.settleCheckpoint(toLarder(e)),
     ).finally(() => {
       this.checkpointing = null;
-      if (this.next && !this.inflight) this.flush();
+      this.inflight = null;
+      this.afterCommit();
     });
-    return this.checkpointing;
+  }
+
+  private settleCheckpoint(err: LarderError | null): void {
+    const waiters = this.checkpointWaiters;
+    this.checkpointWaiters = [];
+    for (const w of waiters) (err ? w.reject(err) : w.resolve());
+  }
+
+  private pulse(): void {
+    const r = this.pulseResolve;
+    this.pulsePromise = new Promise((res) => { this.pulseResolve = res; });
+    r();
+  }
+
+  /** Waits until nothing is queued, in flight or open (used by export and close). */
+  private async quiet(): Promise<void> {
+    while (this.inflight || this.checkpointing || this.next || this.tx) {
+      if (this.tx) await this.tx.ended;
+      else {
+        const p = this.pulsePromise;
+        this.flush();
+        await p;
+      }
+    }
+  }
+
+  private afterCommit(): void {
+    this.pulse();
+    if (!this.checkpointWanted && !this.closed && this.disk.needsCheckpoint()) this.checkpointWanted = true;
+    this.flush();
+  }
+
+  /** Writes a checkpoint as soon as the pipeline allows; resolves when it is on disk. */
+  checkpoint(): Promise<void> {
+    if (this.closed) return Promise.reject(new LarderError('CLOSED', `store "${this.name}" is closed`));
+    return new Promise<void>((resolve, reject) => {
+      this.checkpointWaiters.push({ resolve, reject });
+      this.checkpointWanted = true;
+      this.flush();
+    });
   }
 
   private emit(ops: KeyOp[], events: NonNullable<ChangeEvent['events']>): void {
@@ -347,6 +400,7 @@ export class StoreEngine {
     if (this.deadTx.size > 64) this.deadTx.delete(this.deadTx.keys().next().value as number);
     this.tx = null;
     tx.end();
+    this.flush();
   }
 
   private async dispatchTx(id: number, calls: Call[]): Promise<WireResult[]> {
@@ -374,6 +428,7 @@ export class StoreEngine {
         tx.batch.rollback();
         this.tx = null;
         tx.end();
+    this.flush();
         results.push(OK_UNDEFINED);
         continue;
       }
@@ -395,6 +450,7 @@ export class StoreEngine {
     clearTimeout(tx.timer);
     this.tx = null;
     tx.end();
+    this.flush();
     if (tx.batch.empty) return OK_UNDEFINED;
     try {
       await this.commit(tx.batch);
@@ -408,11 +464,7 @@ export class StoreEngine {
 
   /** A portable snapshot of every committed entry, in chunks of about `chunkBytes`. */
   async exportChunks(chunkBytes = 1 << 20): Promise<Uint8Array[]> {
-    while (this.inflight || this.next || this.tx) {
-      if (this.inflight) await this.inflight.done.catch(() => {});
-      else if (this.next) this.flush();
-      else if (this.tx) await this.tx.ended;
-    }
+    await this.quiet();
     return encodeExport(this.ks.entries(), chunkBytes);
   }
 
@@ -452,11 +504,8 @@ export class StoreEngine {
     if (this.closed) return;
     if (this.housekeeper !== undefined) clearInterval(this.housekeeper);
     if (this.tx) this.abortTx(this.tx, new LarderError('CLOSED', `store "${this.name}" was closed during the transaction`));
-    while (this.inflight || this.next) {
-      if (this.inflight) await this.inflight.done.catch(() => {});
-      else this.flush();
-    }
-    if (this.checkpointing) await this.checkpointing.catch(() => {});
+    this.checkpointWanted = false;
+    await this.quiet();
     this.closed = true;
     await this.disk.close();
     this.ks.free();

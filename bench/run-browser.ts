@@ -1,0 +1,498 @@
+/**
+ * Browser benchmark driver (`npm run bench:browser`): Larder side by side with the IndexedDB
+ * libraries an app would otherwise use, in headless Chromium, on one page.
+ *
+ * It builds the bench page (bench/browser/) with Vite and serves the build with `vite preview`
+ * (BENCH_SERVER=dev serves the sources with the dev server instead), launches Chromium with a
+ * fresh profile under /tmp (a persistent context, so "relaunch the browser on the same profile"
+ * is possible), runs each workload several times through `window.bench.run`, and prints one
+ * markdown table: the median of each figure, the peer's, their ratio and the target from issue 3.
+ * Not a test: nothing here asserts a timing, and a failing workload is reported in its row.
+ *
+ * Environment: BENCH_N (records, default 100000), BENCH_RUNS (runs per figure, default 5),
+ * BENCH_SLOW_RUNS (runs for the slowest peer workloads and the cold opens, default 3),
+ * BENCH_PORT (default 5190), BENCH_SERVER (build | dev), BENCH_ONLY (comma list of groups:
+ * writes,bulk,single,point,reads,cold), BENCH_VERBOSE=1 (echo the page's console).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build, createServer, preview } from 'vite';
+import type { Params, Sample, WorkloadName } from './browser/workloads.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const N = int('BENCH_N', 100_000);
+const RUNS = int('BENCH_RUNS', 5);
+const SLOW_RUNS = Math.min(RUNS, int('BENCH_SLOW_RUNS', 3));
+const PORT = int('BENCH_PORT', 5190);
+const SERVER = process.env.BENCH_SERVER === 'dev' ? 'dev' : 'build';
+const VERBOSE = process.env.BENCH_VERBOSE === '1';
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'writes,bulk,single,point,reads,cold').split(',').map((s) => s.trim()));
+// The issue's shapes, scaled down with N for a quick run.
+const INFLIGHT = Math.min(10_000, N);
+const POINT_READS = Math.min(2_000, N);
+const SINGLE_WRITES = Math.min(200, N);
+const PAGE_PATH = '/bench/browser/index.html';
+const URL_BASE = `http://127.0.0.1:${PORT}`;
+const EVAL_TIMEOUT_MS = 300_000;
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+function int(name: string, dflt: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------- server
+
+interface Server {
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the bench page. By default a production build (what an app ships: one bundle, a bundled
+ * worker, the wasm as an asset), so cold opens do not measure the dev server's per-module
+ * requests; BENCH_SERVER=dev serves the sources directly for quick iteration.
+ */
+async function startServer(): Promise<Server> {
+  const common = { root: ROOT, configFile: false as const, logLevel: 'warn' as const, worker: { format: 'es' as const } };
+  // The build's own warnings are about src/, not the benchmark; errors still show.
+  const buildLog = { logLevel: 'error' as const };
+  if (SERVER === 'dev') {
+    const server = await createServer({ ...common, server: { host: '127.0.0.1', port: PORT, strictPort: true, fs: { strict: false } } });
+    await server.listen();
+    return { close: () => server.close() };
+  }
+  const outDir = mkdtempSync(path.join(tmpdir(), 'larder-bench-build-'));
+  const t0 = performance.now();
+  await build({
+    ...common,
+    ...buildLog,
+    base: '/',
+    build: { outDir, emptyOutDir: true, target: 'es2022', sourcemap: false, rolldownOptions: { input: path.join(ROOT, 'bench/browser/index.html') } },
+  });
+  log(`built the bench page in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const server = await preview({ ...common, build: { outDir }, preview: { host: '127.0.0.1', port: PORT, strictPort: true } });
+  return {
+    close: async () => {
+      await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- browser
+
+/** The browser, its profile and the bench page; relaunchable on the same profile. */
+class Bench {
+  ctx!: BrowserContext;
+  page!: Page;
+  readonly profile = mkdtempSync(path.join(tmpdir(), 'larder-bench-profile-'));
+
+  /** Launches Chromium on the profile and opens the bench page. */
+  async launch(): Promise<void> {
+    const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+    this.ctx = await chromium.launchPersistentContext(this.profile, { headless: true, executablePath: systemChromium, args: CHROMIUM_ARGS });
+    this.page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
+    this.watch(this.page);
+    await this.load();
+  }
+
+  private watch(page: Page): void {
+    page.on('pageerror', (e) => log(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (VERBOSE || m.type() === 'error') log(`page ${m.type()}: ${m.text()}`);
+    });
+  }
+
+  /** Navigates to the bench page and waits until its module has run. */
+  async load(): Promise<void> {
+    await this.page.goto(URL_BASE + PAGE_PATH);
+    await this.page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 60_000 });
+  }
+
+  /**
+   * A cold page load: leave the origin (so its SharedWorkers, Larder's included, lose their last
+   * client and are terminated), wait until Chromium reports them gone, and load the page again.
+   */
+  async reload(): Promise<void> {
+    await this.page.goto('about:blank');
+    await this.waitForNoSharedWorkers();
+    await this.load();
+  }
+
+  private async waitForNoSharedWorkers(): Promise<void> {
+    const cdp = await this.ctx.newCDPSession(this.page);
+    try {
+      for (let i = 0; i < 100; i++) {
+        const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ type: string; url: string }> };
+        if (!targetInfos.some((t) => t.type === 'shared_worker' && t.url.startsWith(URL_BASE))) {
+          if (VERBOSE) log(`no SharedWorker left after ${i * 50} ms (targets: ${targetInfos.map((t) => t.type).join(', ') || 'none'})`);
+          return;
+        }
+        await sleep(50);
+      }
+      log('a SharedWorker outlived its page for 5 s; measuring anyway');
+    } catch (e) {
+      if (VERBOSE) log(`Target.getTargets failed (${(e as Error).message}); waiting 500 ms instead`);
+      await sleep(500); // no target listing in this browser: give termination a moment
+    } finally {
+      await cdp.detach().catch(() => {});
+    }
+  }
+
+  /** Closes the browser and launches it again on the same profile. */
+  async relaunch(): Promise<void> {
+    await this.ctx.close().catch(() => {});
+    await this.launch();
+  }
+
+  /** Runs one workload in the page; a hung or crashed page is replaced before the error is thrown. */
+  async run(name: WorkloadName, params: Params = {}): Promise<Sample> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${EVAL_TIMEOUT_MS / 1000} s`)), EVAL_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.page.evaluate(([n, p]) => window.bench.run(n, p), [name, params] as const), timeout]);
+    } catch (e) {
+      const msg = ((e as Error).message ?? String(e)).split('\n')[0];
+      log(`${name} failed: ${msg}; reopening the browser`);
+      await this.relaunch().catch((err) => log(`relaunch failed: ${(err as Error).message}`));
+      throw new Error(msg.replace(/^page\.evaluate: (Error: )?/, ''));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the browser and deletes the profile. */
+  async close(): Promise<void> {
+    await this.ctx?.close().catch(() => {});
+    rmSync(this.profile, { recursive: true, force: true });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// ---------------------------------------------------------------- measurements
+
+const samples = new Map<string, Sample[]>();
+const failures = new Map<string, string>();
+const RUN_ID = 'b' + Date.now().toString(36);
+let dbSeq = 0;
+
+/** A fresh database name (a Larder store or an IndexedDB database) that no other run has used. */
+function fresh(what: string): string {
+  return `${RUN_ID}-${what}-${++dbSeq}`;
+}
+
+/** Runs a workload once and files its sample under `key`; a key that failed once is not retried. */
+async function measure(bench: Bench, key: string, name: WorkloadName, params: Params): Promise<void> {
+  if (failures.has(key)) return;
+  try {
+    const s = await bench.run(name, params);
+    if (!samples.has(key)) samples.set(key, []);
+    samples.get(key)!.push(s);
+    log(`${key}: ${s.ms.toFixed(1)} ms for ${s.ops} ops${s.detail ? ` (${s.detail})` : ''}`);
+  } catch (e) {
+    failures.set(key, (e as Error).message);
+  }
+}
+
+/** The median sample of `key` (by time per operation), or its error. */
+function median(key: string): Sample | string {
+  const xs = samples.get(key);
+  if (!xs?.length) return failures.get(key) ?? 'not run';
+  const s = [...xs].sort((a, b) => a.ms / a.ops - b.ms / b.ops);
+  return s[(s.length - 1) >> 1]; // the lower middle when the count is even: a sample, not a mean
+}
+
+// ---------------------------------------------------------------- the table
+
+type Kind = 'throughput' | 'latency' | 'time';
+
+interface Row {
+  workload: string;
+  ours: string;
+  /** One peer key, or several (the best one is the peer, the others are listed). */
+  peers: Array<{ key: string; label: string }>;
+  kind: Kind;
+  /** 'speedup': peer time / ours (higher is better); 'multiple': ours / peer (lower is better). */
+  ratio: 'speedup' | 'multiple';
+  target?: { op: '>=' | '<='; x: number };
+}
+
+function fmtRate(x: number): string {
+  if (x >= 1e6) return (x / 1e6).toFixed(2) + 'M/s';
+  if (x >= 1e3) return (x / 1e3).toFixed(1) + 'k/s';
+  return x.toFixed(1) + '/s';
+}
+
+function fmtMs(ms: number): string {
+  if (ms >= 10_000) return (ms / 1000).toFixed(1) + ' s';
+  if (ms >= 1000) return (ms / 1000).toFixed(2) + ' s';
+  if (ms >= 10) return ms.toFixed(0) + ' ms';
+  return ms.toFixed(1) + ' ms';
+}
+
+function fmtFigure(s: Sample, kind: Kind): string {
+  if (kind === 'throughput') return `${fmtRate(s.ops / (s.ms / 1000))} (${fmtMs(s.ms)})`;
+  if (kind === 'latency') return `${((s.ms / s.ops) * 1000).toFixed(0)} µs/op`;
+  return fmtMs(s.ms);
+}
+
+function cell(x: string): string {
+  return x.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 200);
+}
+
+function renderRow(r: Row): string {
+  const ours = median(r.ours);
+  const peerResults = r.peers.map((p) => ({ ...p, s: median(p.key) }));
+  const ok = peerResults.filter((p): p is typeof p & { s: Sample } => typeof p.s !== 'string');
+  const best = ok.sort((a, b) => a.s.ms / a.s.ops - b.s.ms / b.s.ops)[0];
+  const others = peerResults.filter((p) => p !== best).map((p) => `${p.label} ${typeof p.s === 'string' ? 'error: ' + p.s : fmtFigure(p.s, r.kind)}`);
+  const peerName = (best?.label ?? r.peers.map((p) => p.label).join(' / ')) + (others.length && r.peers.length > 1 ? ` (best; ${others.join('; ')})` : '');
+  const oursCell = typeof ours === 'string' ? `error: ${ours}` : fmtFigure(ours, r.kind);
+  const peerCell = best ? fmtFigure(best.s, r.kind) : `error: ${peerResults.map((p) => p.s).join('; ')}`;
+  let ratioCell = '';
+  let targetCell = r.target ? `${r.target.op} ${r.target.x}x` : '';
+  if (typeof ours !== 'string' && best) {
+    const oursPerOp = ours.ms / ours.ops;
+    const peerPerOp = best.s.ms / best.s.ops;
+    const ratio = r.ratio === 'speedup' ? peerPerOp / oursPerOp : oursPerOp / peerPerOp;
+    ratioCell = r.ratio === 'speedup' ? `${ratio.toFixed(2)}x` : `${ratio.toFixed(2)}x its latency`;
+    if (r.target) targetCell += (r.target.op === '>=' ? ratio >= r.target.x : ratio <= r.target.x) ? ' (met)' : ' (missed)';
+  }
+  return `| ${cell(r.workload)} | ${cell(oursCell)} | ${cell(peerName)} | ${cell(peerCell)} | ${ratioCell} | ${targetCell} |`;
+}
+
+// ---------------------------------------------------------------- main
+
+/** Runs every selected workload group and prints the environment line and the table. */
+async function main(): Promise<void> {
+  const started = performance.now();
+  const server = await startServer();
+  const bench = new Bench();
+  let env = { ua: '', version: '', recordBytes: 0, cores: 0 };
+  const rows: Row[] = [];
+  const n = N;
+  const last = (r: number, runs: number): boolean => r === runs - 1;
+
+  /**
+   * Adds a group's rows, then runs its measurements. Rows go in first so that a group which
+   * breaks part-way (the page cannot be reloaded, the browser cannot be relaunched) still shows
+   * its rows, with the error in place of the figures it did not get.
+   */
+  async function group(label: string, groupRows: Row[], fn: () => Promise<void>): Promise<void> {
+    rows.push(...groupRows);
+    log(label);
+    try {
+      await fn();
+    } catch (e) {
+      const msg = ((e as Error).message ?? String(e)).split('\n')[0];
+      log(`${label}: ${msg}`);
+      for (const r of groupRows) {
+        for (const key of [r.ours, ...r.peers.map((p) => p.key)]) if (!samples.has(key) && !failures.has(key)) failures.set(key, msg);
+      }
+      await bench.relaunch().catch(() => {});
+    }
+  }
+
+  // The last bulk insert of each side is kept as the read fixture (saves one more slow bulkPut).
+  let larderFixture = '';
+  let dexieFixture = '';
+  try {
+    await bench.launch();
+    env = JSON.parse((await bench.run('env')).detail!);
+
+    if (ONLY.has('writes')) {
+      await group(`concurrent durable writes: ${INFLIGHT} in flight`, [{
+        workload: `concurrent durable writes (${INFLIGHT.toLocaleString('en-US')} in flight)`,
+        ours: 'cw.larder',
+        peers: [{ key: 'cw.keyval', label: 'idb-keyval `set`' }, { key: 'cw.dexie', label: 'Dexie `put`' }],
+        kind: 'throughput', ratio: 'speedup', target: { op: '>=', x: 20 },
+      }], async () => {
+        for (let r = 0; r < RUNS; r++) {
+          await measure(bench, 'cw.larder', 'larderConcurrentWrites', { db: fresh('cw'), m: INFLIGHT });
+          await measure(bench, 'cw.keyval', 'keyvalConcurrentWrites', { db: fresh('cw-kv'), m: INFLIGHT });
+          await measure(bench, 'cw.dexie', 'dexieConcurrentWrites', { db: fresh('cw-dx'), m: INFLIGHT });
+        }
+      });
+    }
+
+    if (ONLY.has('bulk') || ONLY.has('point') || ONLY.has('reads') || ONLY.has('cold')) {
+      await group(`bulk insert of ${n} records`, [{
+        workload: `bulk insert of ${n.toLocaleString('en-US')} (Larder \`setMany\`)`,
+        ours: 'bulk.larder',
+        peers: [{ key: 'bulk.dexie', label: 'Dexie `bulkPut`' }],
+        kind: 'throughput', ratio: 'speedup', target: { op: '>=', x: 20 },
+      }], async () => {
+        for (let r = 0; r < RUNS; r++) {
+          const db = fresh('bulk');
+          await measure(bench, 'bulk.larder', 'larderBulkInsert', { db, n, keep: last(r, RUNS) });
+          if (last(r, RUNS)) larderFixture = db;
+          if (r < SLOW_RUNS) {
+            const dx = fresh('bulk-dx');
+            await measure(bench, 'bulk.dexie', 'dexieBulkInsert', { db: dx, n, keep: last(r, SLOW_RUNS) });
+            if (last(r, SLOW_RUNS)) dexieFixture = dx;
+          }
+        }
+      });
+    }
+
+    if (ONLY.has('single')) {
+      await group(`single awaited writes: ${SINGLE_WRITES} in a row`, [{
+        workload: 'single awaited durable write, `strict`',
+        ours: 'sw.strict',
+        peers: [{ key: 'sw.idb.strict', label: 'raw IndexedDB put transaction (durability strict, like Larder strict)' }],
+        kind: 'latency', ratio: 'speedup', target: { op: '>=', x: 1 },
+      }, {
+        workload: 'single awaited write, `relaxed`',
+        ours: 'sw.relaxed',
+        peers: [{ key: 'sw.idb.default', label: "raw IndexedDB put transaction (the browser's default durability)" }],
+        kind: 'latency', ratio: 'speedup', target: { op: '>=', x: 10 },
+      }], async () => {
+        for (let r = 0; r < RUNS; r++) {
+          await measure(bench, 'sw.strict', 'larderSingleWrites', { db: fresh('sw-s'), m: SINGLE_WRITES, durability: 'strict' });
+          await measure(bench, 'sw.relaxed', 'larderSingleWrites', { db: fresh('sw-r'), m: SINGLE_WRITES, durability: 'relaxed' });
+          await measure(bench, 'sw.idb.strict', 'idbSingleWrites', { db: fresh('sw-idb-s'), m: SINGLE_WRITES, durability: 'strict' });
+          await measure(bench, 'sw.idb.default', 'idbSingleWrites', { db: fresh('sw-idb-d'), m: SINGLE_WRITES, durability: 'default' });
+        }
+      });
+    }
+
+    if (ONLY.has('point')) {
+      await group(`random point reads: ${POINT_READS} awaited one at a time`, [{
+        workload: 'random point read, awaited one at a time',
+        ours: 'pr.larder',
+        peers: [{ key: 'pr.ping', label: 'bare Comlink round trip (`ping`, dedicated Worker)' }],
+        kind: 'latency', ratio: 'multiple', target: { op: '<=', x: 1.5 },
+      }, {
+        workload: 'random point read, awaited one at a time',
+        ours: 'pr.larder',
+        peers: [{ key: 'pr.ping.shared', label: 'bare Comlink round trip (`ping`, SharedWorker port, as Larder uses)' }],
+        kind: 'latency', ratio: 'multiple',
+      }, {
+        workload: 'random point read, awaited one at a time',
+        ours: 'pr.larder',
+        peers: [{ key: 'pr.dexie', label: 'Dexie `get`' }],
+        kind: 'latency', ratio: 'speedup', target: { op: '>=', x: 4 },
+      }], async () => {
+        for (let r = 0; r < RUNS; r++) {
+          await measure(bench, 'pr.larder', 'larderPointReads', { db: larderFixture, n, m: POINT_READS });
+          await measure(bench, 'pr.ping', 'pingPointReads', { n, m: POINT_READS });
+          await measure(bench, 'pr.ping.shared', 'pingPointReads', { n, m: POINT_READS, shared: true });
+          await measure(bench, 'pr.dexie', 'dexiePointReads', { db: dexieFixture, n, m: POINT_READS });
+        }
+      });
+    }
+
+    if (ONLY.has('reads')) {
+      await group(`${n} concurrent reads`, [{
+        workload: `${n.toLocaleString('en-US')} concurrent reads (\`get\` each, random order)`,
+        ours: 'cr.larder',
+        peers: [{ key: 'cr.dexie', label: 'Dexie `bulkGet`' }],
+        kind: 'throughput', ratio: 'speedup', target: { op: '>=', x: 20 },
+      }, {
+        workload: `${n.toLocaleString('en-US')} reads in one \`getMany\``,
+        ours: 'cr.getMany',
+        peers: [{ key: 'cr.dexie', label: 'Dexie `bulkGet`' }],
+        kind: 'throughput', ratio: 'speedup',
+      }], async () => {
+        for (let r = 0; r < RUNS; r++) {
+          await measure(bench, 'cr.larder', 'larderConcurrentReads', { db: larderFixture, n });
+          await measure(bench, 'cr.getMany', 'larderGetMany', { db: larderFixture, n });
+          await measure(bench, 'cr.dexie', 'dexieBulkGet', { db: dexieFixture, n });
+        }
+      });
+    }
+
+    if (ONLY.has('cold')) {
+      await group('cold open + read all: page reload', [{
+        workload: `cold open + read all ${n.toLocaleString('en-US')}, page reload (\`openStore\` + \`entries()\`)`,
+        ours: 'co.larder',
+        peers: [{ key: 'co.dexie', label: 'Dexie open + `toArray`' }],
+        kind: 'time', ratio: 'speedup', target: { op: '>=', x: 10 },
+      }], async () => {
+        await bench.run('closeFixtures');
+        for (let r = 0; r < SLOW_RUNS; r++) {
+          await bench.reload();
+          await measure(bench, 'co.larder', 'larderColdOpen', { db: larderFixture, n });
+          await bench.reload();
+          await measure(bench, 'co.dexie', 'dexieColdOpen', { db: dexieFixture, n });
+        }
+      });
+      await group('cold open + read all: browser relaunch', [{
+        workload: `cold open + read all ${n.toLocaleString('en-US')}, browser relaunch`,
+        ours: 'cl.larder',
+        peers: [{ key: 'cl.dexie', label: 'Dexie open + `toArray`' }],
+        kind: 'time', ratio: 'speedup', target: { op: '>=', x: 10 },
+      }], async () => {
+        for (let r = 0; r < SLOW_RUNS; r++) {
+          await bench.relaunch();
+          await measure(bench, 'cl.larder', 'larderColdOpen', { db: larderFixture, n });
+          await bench.relaunch();
+          await measure(bench, 'cl.dexie', 'dexieColdOpen', { db: dexieFixture, n });
+        }
+      });
+    }
+
+    try {
+      // Stores destroyed by their workload need nothing more; the fixtures are destroyed here,
+      // and the page sweeps whatever database is still listed (what a failed run left).
+      const c = await bench.run('cleanup', { larder: [larderFixture].filter(Boolean), idb: [dexieFixture].filter(Boolean) });
+      log(`cleanup: ${c.detail}`);
+    } catch (e) {
+      log(`cleanup failed: ${(e as Error).message} (the profile is deleted anyway)`);
+    }
+  } finally {
+    await bench.close();
+    await server.close();
+  }
+
+  const chromiumVersion = env.version || (/(?:Headless)?Chrome\/([\d.]+)/.exec(env.ua)?.[1] ?? 'unknown');
+  console.log('');
+  console.log(
+    `browser benchmark: Chromium ${chromiumVersion} headless, N=${N.toLocaleString('en-US')} records of ~${env.recordBytes} B, ` +
+      `median of ${RUNS} runs (${SLOW_RUNS} for Dexie bulkPut and the cold opens), ${env.cores} cores, page served by ${SERVER === 'dev' ? 'the Vite dev server (sources)' : 'vite preview of a production build'}`,
+  );
+  console.log(
+    'Larder runs in its SharedWorker and is called from the page through its public API; the peers (Dexie, idb-keyval, raw IndexedDB, the ping worker) ' +
+      "are used from the page's main thread the way apps use them, with the browser's default transaction durability unless a row says otherwise.",
+  );
+  console.log('Ratio: how many times faster Larder is than the peer (peer time / Larder time per op), except "its latency" rows: Larder latency / peer latency.');
+  console.log('');
+  console.log('| workload | Larder | peer | peer figure | ratio | target |');
+  console.log('| --- | ---: | --- | ---: | ---: | --- |');
+  for (const r of rows) console.log(renderRow(r));
+  console.log('');
+  console.log(`(bench:browser took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench:browser could not run: ${(e as Error)?.stack ?? e}`);
+    process.exit(1);
+  },
+);
