@@ -8,7 +8,7 @@ import type { ChangeEvent, WorkerApi } from '../worker/protocol.js';
 import { CallQueue } from './call-queue.js';
 import type { Feed } from './feed.js';
 import { Scope } from './scope.js';
-import type { BatchOp } from './values.js';
+import { encodeStored, type BatchOp } from './values.js';
 
 /** A transaction's handle: every model's API, bound to the transaction. */
 export class Transaction extends Scope {
@@ -51,11 +51,16 @@ export class Store extends Scope {
   /** Applies every op or none, as one call and one WAL record. Returns each op's result. */
   batch(ops: BatchOp[]): Promise<unknown[]> {
     if (!Array.isArray(ops)) return Promise.reject(new LarderError('BAD_VALUE', 'batch takes an array of ops'));
-    const calls = ops.map((o, i) => {
-      if (o?.op === 'set') return { t: 'values', m: 'set', a: [o.key, o.value] };
+    let calls;
+    try {
+      calls = ops.map((o, i) => {
+      if (o?.op === 'set') return { t: 'values', m: 'set', a: [o.key, encodeStored(o.value, `batch op ${i}`)] };
       if (o?.op === 'delete') return { t: 'values', m: 'delete', a: [o.key] };
-      throw new LarderError('BAD_VALUE', `batch op ${i}: op must be 'set' or 'delete'`);
-    });
+        throw new LarderError('BAD_VALUE', `batch op ${i}: op must be 'set' or 'delete'`);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.q.call('store', 'atomic', [calls]);
   }
 

@@ -2,7 +2,19 @@
  * The plain-values API (`store.get/set/delete…`), shared by the store and by a transaction:
  * the same methods, only the transaction id differs.
  */
+import { encodeValue } from '../codec/value.js';
+import { LarderError, isLarderError } from '../errors.js';
 import type { CallQueue } from './call-queue.js';
+
+/** Encodes a value for the values view here on the page (the worker stores the bytes as they are). */
+export function encodeStored(value: unknown, what: string): Uint8Array {
+  if (value === undefined) throw new LarderError('BAD_VALUE', `${what}: value is undefined; use delete() to remove a key`);
+  try {
+    return encodeValue(value);
+  } catch (e) {
+    throw isLarderError(e) ? new LarderError(e.code, `${what}: ${e.message}`, e.details) : e;
+  }
+}
 
 /** Options for listing keys or entries. */
 export interface ListOptions {
@@ -39,7 +51,11 @@ export class ValuesApi {
 
   /** Stores `value` at `key` (strings, numbers, booleans, null, Date, Uint8Array, bigint, arrays, plain objects). */
   set(key: string, value: unknown): Promise<void> {
-    return this.c('set', [key, value]);
+    try {
+      return this.c('set', [key, encodeStored(value, 'values.set')]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Removes `key`; true when it existed. */
@@ -59,7 +75,15 @@ export class ValuesApi {
 
   /** Stores many entries atomically in one call. */
   setMany(entries: Array<[string, unknown]>): Promise<number> {
-    return this.c('setMany', [entries]);
+    try {
+      if (!Array.isArray(entries)) throw new LarderError('BAD_VALUE', 'setMany takes an array of [key, value] pairs');
+      return this.c('setMany', [entries.map((e, i) => {
+        if (!Array.isArray(e) || e.length !== 2) throw new LarderError('BAD_VALUE', `setMany entry ${i} is not a [key, value] pair`);
+        return [e[0], encodeStored(e[1], `values.setMany entry ${i}`)];
+      })]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Deletes many keys atomically; returns how many existed. */

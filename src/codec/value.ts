@@ -217,6 +217,27 @@ function writeBigInt(x: bigint): void {
   for (let i = 0; i < len; i++) buf[pos++] = parseInt(hex.substr(2 * i, 2), 16);
 }
 
+function writeRaw(bytes: Uint8Array): void {
+  if (pos + bytes.length > buf.length) grow(pos + bytes.length);
+  buf.set(bytes, pos);
+  pos += bytes.length;
+}
+
+/**
+ * A value already encoded by `encodeValue`: `encodeValue` copies its bytes verbatim wherever it
+ * stands. The worker returns stored values this way, so a read is a copy and one decode on the
+ * page instead of decode, re-encode and decode. Only for bytes that encodeValue produced.
+ */
+export class Encoded {
+  /** The encoding of one value. */
+  readonly bytes: Uint8Array;
+
+  /** Wraps bytes produced by encodeValue. */
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
+}
+
 function writeBytes(tag: number, bytes: Uint8Array, withLength: boolean): void {
   const n = bytes.length;
   if (pos + 9 + n > buf.length) grow(pos + 9 + n);
@@ -327,6 +348,7 @@ function encodeAny(v: unknown, depth: number): void {
       if (v instanceof Date) return writeF64(T_DATE, v.getTime());
       if (v instanceof Uint8Array) return writeBytes(T_BYTES, v, true);
       if (v instanceof ObjectId) return writeBytes(T_OID, v.id, false);
+      if (v instanceof Encoded) return writeRaw(v.bytes);
       throw new EncodeFail(describe(v));
     }
     case 'function':

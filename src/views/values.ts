@@ -4,7 +4,7 @@
  * a prefix listing is a seek plus a walk. Values are encoded with the value codec, which rejects
  * what cannot be stored (functions, symbols, cycles) with BAD_VALUE.
  */
-import { decodeValue, encodeValue } from '../codec/value.js';
+import { Encoded } from '../codec/value.js';
 import { LarderError } from '../errors.js';
 import { prefixSuccessor } from '../keys/encode.js';
 import { MAX_BYTES_PER_UNIT, readWtf8, writeWtf8 } from '../codec/wtf8.js';
@@ -36,18 +36,27 @@ function describe(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }
 
-function encode(value: unknown): Uint8Array {
-  if (value === undefined) throw new LarderError('BAD_VALUE', 'value is undefined; use delete() to remove a key');
-  return encodeValue(value);
+/**
+ * Values arrive already encoded by the page (src/client/values.ts), so the worker stores the
+ * bytes as they are and returns them as they are (wrapped in Encoded): one encode on the way in,
+ * one decode on the way out, none in the worker. A page that sends bytes it did not get from
+ * encodeValue only hurts itself: reading them back fails with CORRUPT.
+ */
+function encoded(value: unknown, what: string): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.length === 0) throw new LarderError('BAD_VALUE', `${what}: the value must arrive encoded (use the store API)`);
+  return value;
+}
+
+function wrap(v: Uint8Array | undefined): Encoded | undefined {
+  return v === undefined ? undefined : new Encoded(v);
 }
 
 function get(ctx: ViewContext, key: unknown): unknown {
-  const v = ctx.ks.get(valueKey(key));
-  return v === undefined ? undefined : decodeValue(v);
+  return wrap(ctx.ks.get(valueKey(key)));
 }
 
 function set(ctx: ViewContext, key: unknown, value: unknown): void {
-  ctx.batch.put(valueKey(key), encode(value));
+  ctx.batch.put(valueKey(key), encoded(value, 'set'));
 }
 
 function del(ctx: ViewContext, key: unknown): boolean {
@@ -60,18 +69,18 @@ function has(ctx: ViewContext, key: unknown): boolean {
 
 function getMany(ctx: ViewContext, keys: unknown): unknown[] {
   if (!Array.isArray(keys)) throw new LarderError('BAD_VALUE', 'getMany takes an array of keys');
-  return ctx.ks.getMany(keys.map(valueKey)).map((v) => (v === undefined ? undefined : decodeValue(v)));
+  return ctx.ks.getMany(keys.map(valueKey)).map(wrap);
 }
 
 function setMany(ctx: ViewContext, entries: unknown): number {
   if (!Array.isArray(entries)) throw new LarderError('BAD_VALUE', 'setMany takes an array of [key, value] pairs');
-  // Encode everything first so a bad entry fails the call before anything is written.
-  const encoded = entries.map((e, i) => {
+  // Check everything first so a bad entry fails the call before anything is written.
+  const pairs = entries.map((e, i) => {
     if (!Array.isArray(e) || e.length !== 2) throw new LarderError('BAD_VALUE', `setMany entry ${i} is not a [key, value] pair`);
-    return [valueKey(e[0]), encode(e[1])] as const;
+    return [valueKey(e[0]), encoded(e[1], `setMany entry ${i}`)] as const;
   });
-  for (const [k, v] of encoded) ctx.batch.put(k, v);
-  return encoded.length;
+  for (const [k, v] of pairs) ctx.batch.put(k, v);
+  return pairs.length;
 }
 
 function deleteMany(ctx: ViewContext, keys: unknown): number {
@@ -97,12 +106,12 @@ function keys(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): str
   return out;
 }
 
-function entries(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [];
+function entries(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): Array<[string, Encoded]> {
+  const out: Array<[string, Encoded]> = [];
   const limit = opts?.limit ?? Infinity;
   for (const [k, v] of ctx.ks.range(rangeOf(opts?.prefix))) {
     if (out.length >= limit) break;
-    out.push([keyOfValueKey(k), decodeValue(v)]);
+    out.push([keyOfValueKey(k), new Encoded(v)]);
   }
   return out;
 }

@@ -1,0 +1,182 @@
+/**
+ * Db: one command's handle on the Redis keyspace (Redis's db.c). Every read of a key goes through
+ * `lookup`, which expires the key lazily, so an expired key is never returned. Every creation and
+ * removal of a key goes through `add` / `remove`, which keep the directory (SCAN) and key count
+ * (DBSIZE) right, and every change calls `touch`, which bumps the WATCH version and queues a
+ * keyspace notification. Member-level writes go straight to the call's WriteBatch.
+ *
+ * The clock is `ctx.now` unless a test froze it (debugSetClock), so a call sees one time.
+ */
+import type { RangeOptions } from '../../core/tree.js';
+import type { ViewContext } from '../view.js';
+import { bkey, str, unbkey } from './bytes.js';
+import { globMatch } from './glob.js';
+import { E, rerr, wrongType } from './reply.js';
+import { bumpVersion, stateOf, type KvState } from './state.js';
+import {
+  DIR_COUNT, MAX_KEY, T, TAG, decodeMeta, dirKey, encodeMeta, expireKey, getF64, memberPrefix, metaKey, putF64, type Meta,
+} from './layout.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** A command's view of the Redis keyspace. */
+export class Db {
+  /** The call's context. */
+  readonly ctx: ViewContext;
+  /** The call's clock (ms since epoch). */
+  readonly now: number;
+  /** The store's kv memory (versions, subscriptions, cursors). */
+  readonly st: KvState;
+
+  /** Wraps a call's context. */
+  constructor(ctx: ViewContext) {
+    this.ctx = ctx;
+    this.st = stateOf(ctx.ks);
+    this.now = this.st.clock ?? ctx.now;
+  }
+
+  /** The meta of `key`, expired or not (the active cycle and SCAN look without expiring). */
+  rawMeta(key: Uint8Array): Meta | undefined {
+    const v = this.ctx.ks.get(metaKey(key));
+    return v === undefined ? undefined : decodeMeta(v);
+  }
+
+  /** The live meta of `key` (an expired key is removed first and reads as absent). */
+  lookup(key: Uint8Array): Meta | undefined {
+    if (key.length > MAX_KEY) return undefined;
+    const m = this.rawMeta(key);
+    if (m && m.exp && m.exp < this.now) {
+      this.remove(key, m, 'expired');
+      return undefined;
+    }
+    return m;
+  }
+
+  /** The live meta of `key` when it has `type`; WRONGTYPE when it holds another type. */
+  lookupType(key: Uint8Array, type: number): Meta | undefined {
+    const m = this.lookup(key);
+    if (m && m.type !== type) throw wrongType();
+    return m;
+  }
+
+  /** True when `key` exists and has not expired (no side effects: for SCAN and KEYS). */
+  isLive(key: Uint8Array): boolean {
+    const m = this.rawMeta(key);
+    return !!m && !(m.exp && m.exp < this.now);
+  }
+
+  /** Creates `key` with `meta` (the key must not exist). */
+  add(key: Uint8Array, meta: Meta, event?: string): void {
+    if (key.length > MAX_KEY) throw rerr('TOO_LARGE', `ERR key is ${key.length} bytes; at most ${MAX_KEY}`);
+    this.ctx.batch.put(metaKey(key), encodeMeta(meta));
+    this.ctx.batch.put(dirKey(key), EMPTY);
+    this.addCount(1);
+    if (meta.exp) this.ctx.batch.put(expireKey(meta.exp, key), EMPTY);
+    this.touch(key, event);
+  }
+
+  /** Rewrites the meta of an existing key (count, list ends, string value). */
+  setMeta(key: Uint8Array, meta: Meta, event?: string): void {
+    this.ctx.batch.put(metaKey(key), encodeMeta(meta));
+    this.touch(key, event);
+  }
+
+  /** Writes a whole string value, creating the key or replacing any value (SET semantics). */
+  setString(key: Uint8Array, value: Uint8Array, exp: number, event = 'set'): void {
+    const old = this.lookup(key);
+    if (old && old.type !== T.string) this.remove(key, old);
+    const meta: Meta = { type: T.string, exp, str: value, count: 0, head: 0, tail: 0 };
+    if (old && old.type === T.string) {
+      if (old.exp !== exp) {
+        if (old.exp) this.ctx.batch.del(expireKey(old.exp, key));
+        if (exp) this.ctx.batch.put(expireKey(exp, key), EMPTY);
+      }
+      this.setMeta(key, meta, event);
+    } else this.add(key, meta, event);
+  }
+
+  /** Removes `key` and everything it owns. */
+  remove(key: Uint8Array, meta: Meta, event = 'del'): void {
+    const b = this.ctx.batch;
+    if (meta.type !== T.string) {
+      const tags = meta.type === T.hash ? [TAG.H] : meta.type === T.list ? [TAG.L] : meta.type === T.set ? [TAG.S] : [TAG.Z, TAG.Y];
+      for (const tag of tags) {
+        const keys: Uint8Array[] = [];
+        for (const [k] of this.ctx.ks.range({ prefix: memberPrefix(tag, key), keysOnly: true })) keys.push(k);
+        for (const k of keys) b.del(k);
+      }
+    }
+    if (meta.exp) b.del(expireKey(meta.exp, key));
+    b.del(metaKey(key));
+    b.del(dirKey(key));
+    this.addCount(-1);
+    this.touch(key, event);
+  }
+
+  /** Sets (at > 0) or clears (0) the expire time of an existing key. */
+  setExpire(key: Uint8Array, meta: Meta, at: number, event = at ? 'expire' : 'persist'): void {
+    if (meta.exp === at) { this.touch(key, event); return; }
+    if (meta.exp) this.ctx.batch.del(expireKey(meta.exp, key));
+    if (at) this.ctx.batch.put(expireKey(at, key), EMPTY);
+    meta.exp = at;
+    this.setMeta(key, meta, event);
+  }
+
+  /** Number of keys (expired ones not yet reclaimed included, as in Redis). */
+  count(): number {
+    const v = this.ctx.ks.get(DIR_COUNT);
+    return v === undefined ? 0 : getF64(v, 0);
+  }
+
+  private addCount(d: number): void {
+    const n = this.count() + d;
+    if (n === 0) this.ctx.batch.del(DIR_COUNT);
+    else {
+      const v = new Uint8Array(8);
+      putF64(v, 0, n);
+      this.ctx.batch.put(DIR_COUNT, v);
+    }
+  }
+
+  /** Records a change of `key`: WATCH version, and a keyspace notification when anyone listens. */
+  touch(key: Uint8Array, event?: string): void {
+    bumpVersion(this.st, key, bkey);
+    if (event && this.st.keyspacePatterns.size) {
+      const patterns: string[] = [];
+      for (const p of this.st.keyspacePatterns.keys()) if (globMatch(unbkey(p), key)) patterns.push(str(unbkey(p)));
+      if (patterns.length) this.ctx.emit('keyspace', { key: str(key), event, patterns });
+    }
+  }
+
+  // ---- member-level access (composite keys) ----
+
+  /** The value at a composite key. */
+  get(k: Uint8Array): Uint8Array | undefined {
+    return this.ctx.ks.get(k);
+  }
+
+  /** Writes a composite key. */
+  put(k: Uint8Array, v: Uint8Array = EMPTY): void {
+    this.ctx.batch.put(k, v);
+  }
+
+  /** Deletes a composite key; true when it existed. */
+  del(k: Uint8Array): boolean {
+    return this.ctx.batch.del(k);
+  }
+
+  /** An ordered range of composite keys. */
+  range(opts: RangeOptions): IterableIterator<[Uint8Array, Uint8Array]> {
+    return this.ctx.ks.range(opts);
+  }
+}
+
+/** A fresh meta for a container type. */
+export function newMeta(type: number): Meta {
+  return { type, exp: 0, count: 0, head: 0, tail: 0 };
+}
+
+/** The "no such key" error. */
+export function noSuchKey(): Error {
+  return rerr('SYNTAX', E.NO_KEY);
+}
