@@ -79,6 +79,7 @@ export class StoreEngine {
   private lastCheckpoint: { at: number; ms: number } | null = null;
   private checkpointing: Promise<void> | null = null;
   private checkpointWanted = false;
+  private flushScheduled = false;
   /** Resolved (and replaced) whenever a disk operation settles, for code waiting for quiet. */
   private pulseResolve: () => void = () => {};
   private pulsePromise: Promise<void> = new Promise((r) => { this.pulseResolve = r; });
@@ -248,7 +249,13 @@ export class StoreEngine {
     const g = (this.next ??= group());
     g.batches.push(batch);
     g.events.push(...events);
-    this.flush();
+    if (this.options.durability === 'relaxed') {
+      // The caller is not waiting for the disk: send its reply first, start the append after.
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setTimeout(() => { this.flushScheduled = false; this.flush(); }, 0);
+      }
+    } else this.flush();
     return g.done;
   }
 
@@ -517,18 +524,12 @@ export class StoreEngine {
   }
 }
 
-/** The last op per key across batches, in order: one WAL record for a whole group. */
+/** The ops of a group of batches, in order: one WAL append for the whole group. */
 export function mergeOps(batches: WriteBatch[]): KeyOp[] {
   if (batches.length === 1) return batches[0].ops();
-  const m = new Map<string, KeyOp>();
-  for (const b of batches) {
-    for (const op of b.ops()) {
-      const h = hex(op.key);
-      m.delete(h); // keep the order of the last write
-      m.set(h, op);
-    }
-  }
-  return [...m.values()];
+  const out: KeyOp[] = [];
+  for (const b of batches) for (const op of b.ops()) out.push(op);
+  return out;
 }
 
 const OK_UNDEFINED: WireResult = [1, encodeValue(undefined)];
