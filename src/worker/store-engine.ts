@@ -37,6 +37,8 @@ interface Group {
 interface ActiveTx {
   id: number;
   batch: WriteBatch;
+  /** View events of the transaction's calls, delivered with its commit. */
+  events: NonNullable<ChangeEvent['events']>;
   timer: ReturnType<typeof setTimeout>;
   ended: Promise<void>;
   end(): void;
@@ -390,6 +392,7 @@ export class StoreEngine {
     const tx: ActiveTx = {
       id,
       batch: new WriteBatch(this.ks),
+      events: [],
       ended,
       end,
       timer: setTimeout(() => this.abortTx(tx, new LarderError('TIMEOUT', `transaction ${id} ran longer than ${timeout} ms and was rolled back`)), timeout),
@@ -442,12 +445,16 @@ export class StoreEngine {
       // A failing call inside a transaction undoes only itself; the caller decides what next
       // (an uncaught throw in the transaction function rolls the whole transaction back).
       const mark = tx.batch.mark();
+      this.events = tx.events;
+      const evMark = tx.events.length;
       try {
         results.push([1, encodeResult(this.run(call, tx.batch))]);
       } catch (e) {
         tx.batch.rollbackTo(mark);
+        tx.events.length = evMark;
         results.push([0, toWire(e)]);
       }
+      this.events = [];
     }
     this.opsServed += calls.length;
     return results;
@@ -458,9 +465,12 @@ export class StoreEngine {
     this.tx = null;
     tx.end();
     this.flush();
-    if (tx.batch.empty) return OK_UNDEFINED;
+    if (tx.batch.empty) {
+      if (tx.events.length) this.emit([], tx.events);
+      return OK_UNDEFINED;
+    }
     try {
-      await this.commit(tx.batch);
+      await this.commit(tx.batch, tx.events);
       return OK_UNDEFINED;
     } catch (e) {
       return [0, toWire(e)];

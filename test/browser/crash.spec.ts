@@ -48,6 +48,7 @@ test('20 kills mid-stream: acknowledged writes survive, nothing half-applied', a
       const grab = async (p: string) => (await s.keys({ prefix: p })).map((k) => Number(k.slice(p.length)));
       return { a: await grab('a:'), b: await grab('b:'), t1: await grab('t1:'), t2: await grab('t2:') };
     }, name);
+    if (process.env.LARDER_DEBUG) console.log(`${new Date().toISOString().slice(14, 23)} round ${round}: verified ${state.a.length} batches`);
     const a = new Set(state.a), b = new Set(state.b), t1 = new Set(state.t1), t2 = new Set(state.t2);
     for (const i of acked) expect(a.has(i) && b.has(i), `acknowledged batch ${i} lost (round ${round})`).toBe(true);
     for (const i of ackedTx) expect(t1.has(i) && t2.has(i), `acknowledged transaction ${i} lost (round ${round})`).toBe(true);

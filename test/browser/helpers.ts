@@ -39,12 +39,25 @@ export function launchProfile(profile: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS, headless: true });
 }
 
-/** Kills every Chromium process using `profile` with SIGKILL (a crash, not a shutdown). */
+/**
+ * Kills the Chromium using `profile` and every process it started (renderers, the worker's
+ * process, utilities) with SIGKILL: a crash, not a shutdown. Child processes do not name the
+ * profile on their command line, so the whole process group of the browser is killed.
+ */
 export function killProfile(profile: string): void {
+  let pids: string[] = [];
   try {
-    execSync(`pkill -9 -f -- "${profile}"`);
+    pids = execSync(`pgrep -f -- "${profile}"`).toString().split(/\s+/).filter(Boolean);
   } catch {
-    // pkill exits 1 when nothing matched: already gone.
+    return; // pgrep exits 1 when nothing matched: already gone.
+  }
+  for (const pid of pids) {
+    try {
+      const pgid = execSync(`ps -o pgid= -p ${pid}`).toString().trim();
+      if (pgid && pgid !== '0' && Number(pgid) !== process.pid) execSync(`kill -9 -- -${pgid}`);
+    } catch {
+      // The process exited between the two calls.
+    }
   }
 }
 

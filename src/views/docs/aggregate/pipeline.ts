@@ -1,0 +1,322 @@
+/**
+ * The aggregation pipeline: stages compiled once, then run over arrays of documents.
+ * Stages: $match $project $addFields/$set $unset $replaceRoot/$replaceWith $group $sort $skip
+ * $limit $unwind $count $sortByCount $lookup $facet $sample. $out and $merge are refused (a
+ * pipeline here only reads). $lookup reads another collection through `env.find`, which uses
+ * that collection's indexes.
+ */
+import { LarderError } from '../../../errors.js';
+import { KeyBuilder } from '../../../keys/encode.js';
+import { compileExpression, type Ev, type ExprCtx } from '../expr/index.js';
+import { compileProjection } from '../projection.js';
+import { compileFilter } from '../query/matcher.js';
+import { parseSort, sortDocs } from '../sort.js';
+import { setPath, unsetPath } from '../update/path.js';
+import { latin1 } from '../indexes.js';
+import { clone, isPlainObject, own, setOwn, show, splitPath, type Doc } from '../util.js';
+import { exprPath } from '../paths.js';
+import { compileAccumulator } from './accumulators.js';
+
+/** What a pipeline may ask of the database. */
+export interface PipelineEnv {
+  /** The documents of `coll` matching `filter`. */
+  find(coll: string, filter: Doc): Doc[];
+  /** The call's clock. */
+  now: number;
+}
+
+/** A compiled stage. */
+type Stage = (docs: Doc[], vars: Record<string, unknown>) => Doc[];
+
+/** A compiled pipeline. */
+export type Pipeline = (docs: Doc[], vars?: Record<string, unknown>) => Doc[];
+
+const UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+/** Compiles a pipeline; `updateOnly` restricts it to the stages an update pipeline allows. */
+export function compilePipeline(stages: unknown, env: PipelineEnv, updateOnly = false): Pipeline {
+  if (!Array.isArray(stages)) throw new LarderError('BAD_QUERY', 'a pipeline must be an array of stages');
+  const compiled = stages.map((s, i) => {
+    if (!isPlainObject(s) || Object.keys(s).length !== 1) throw new LarderError('BAD_QUERY', `pipeline stage ${i} must be an object with exactly one field, got ${show(s)}`);
+    const name = Object.keys(s)[0]!;
+    if (updateOnly && !UPDATE_STAGES.has(name)) throw new LarderError('BAD_QUERY', `${name} is not allowed to be used within an update`);
+    return compileStage(name, s[name], env);
+  });
+  return (docs, vars = {}) => {
+    let cur = docs;
+    for (const st of compiled) cur = st(cur, vars);
+    return cur;
+  };
+}
+
+function ctxFor(doc: unknown, vars: Record<string, unknown>, now: number): ExprCtx {
+  return { root: doc, cur: doc, vars, now: new Date(now) };
+}
+
+/** A string that is equal for group keys MongoDB considers equal (strings and small ints take a shortcut). */
+function groupKey(v: unknown, kb: KeyBuilder): string {
+  if (typeof v === 'string') return 's' + v;
+  if (typeof v === 'number' && Number.isInteger(v) && !Object.is(v, -0)) return 'n' + v;
+  return 'k' + latin1(kb.reset().add(v === undefined ? null : v).view());
+}
+
+function compileStage(name: string, arg: unknown, env: PipelineEnv): Stage {
+  switch (name) {
+    case '$match': {
+      let current: Record<string, unknown> = {};
+      const f = compileFilter(arg, () => new Date(env.now), () => current);
+      return (docs, vars) => {
+        current = vars;
+        return docs.filter(f);
+      };
+    }
+    case '$project': {
+      const p = compileProjection(arg, 'aggregate')!;
+      return (docs) => docs.map((d) => p.apply(d, undefined, new Date(env.now)));
+    }
+    case '$unset': {
+      const fields = typeof arg === 'string' ? [arg] : arg;
+      if (!Array.isArray(fields) || fields.length === 0 || !fields.every((f) => typeof f === 'string')) throw new LarderError('BAD_QUERY', '$unset takes a field name or an array of field names');
+      const p = compileProjection(Object.fromEntries(fields.map((f) => [f, 0])), 'aggregate')!;
+      return (docs) => docs.map((d) => p.apply(d));
+    }
+    case '$addFields':
+    case '$set':
+      return addFields(name, arg, env);
+    case '$replaceRoot':
+    case '$replaceWith': {
+      const spec = name === '$replaceRoot' ? (isPlainObject(arg) && 'newRoot' in arg ? arg.newRoot : undefined) : arg;
+      if (spec === undefined) throw new LarderError('BAD_QUERY', '$replaceRoot needs newRoot');
+      const ev = compileExpression(spec);
+      return (docs, vars) =>
+        docs.map((d) => {
+          const r = ev(ctxFor(d, vars, env.now));
+          if (!isPlainObject(r)) throw new LarderError('BAD_QUERY', `'newRoot' expression must evaluate to an object, but resulting value was: ${show(r)}`);
+          return r;
+        });
+    }
+    case '$group':
+      return group(arg, env);
+    case '$sort': {
+      const s = parseSort(arg);
+      if (!s) throw new LarderError('BAD_QUERY', '$sort needs at least one field');
+      return (docs) => sortDocs([...docs], s);
+    }
+    case '$skip': {
+      if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < 0) throw new LarderError('BAD_QUERY', '$skip must be a non-negative integer');
+      return (docs) => docs.slice(arg);
+    }
+    case '$limit': {
+      if (typeof arg !== 'number' || !Number.isInteger(arg) || arg <= 0) throw new LarderError('BAD_QUERY', '$limit must be a positive integer');
+      return (docs) => docs.slice(0, arg);
+    }
+    case '$unwind':
+      return unwind(arg);
+    case '$count': {
+      if (typeof arg !== 'string' || arg.length === 0 || arg.startsWith('$') || arg.includes('.')) throw new LarderError('BAD_QUERY', '$count takes a non-empty field name without $ or .');
+      return (docs) => (docs.length ? [{ [arg]: docs.length }] : []);
+    }
+    case '$sortByCount': {
+      const g = group({ _id: arg, count: { $sum: 1 } }, env);
+      return (docs, vars) => sortDocs(g(docs, vars), parseSort({ count: -1 }));
+    }
+    case '$lookup':
+      return lookup(arg, env);
+    case '$facet': {
+      if (!isPlainObject(arg) || Object.keys(arg).length === 0) throw new LarderError('BAD_QUERY', '$facet needs at least one sub-pipeline');
+      const subs = Object.keys(arg).map((k) => [k, compilePipeline(arg[k], env)] as const);
+      return (docs, vars) => {
+        const out: Doc = {};
+        for (const [k, p] of subs) setOwn(out, k, p(docs, vars));
+        return [out];
+      };
+    }
+    case '$sample': {
+      if (!isPlainObject(arg) || typeof arg.size !== 'number' || arg.size < 0) throw new LarderError('BAD_QUERY', '$sample takes { size: <n> }');
+      const n = arg.size;
+      return (docs) => {
+        const a = [...docs];
+        for (let i = a.length - 1; i > 0; i--) {
+          const j = Math.floor(Math.random() * (i + 1));
+          [a[i], a[j]] = [a[j]!, a[i]!];
+        }
+        return a.slice(0, n);
+      };
+    }
+    case '$out':
+    case '$merge':
+      throw new LarderError('BAD_QUERY', `${name} is not supported: aggregate() only reads`);
+    default:
+      throw new LarderError('BAD_QUERY', `Unrecognized pipeline stage name: '${name}'`);
+  }
+}
+
+/** $addFields: expressions per (dotted) field; a literal sub-document merges into an embedded one. */
+function addFields(name: string, arg: unknown, env: PipelineEnv): Stage {
+  if (!isPlainObject(arg)) throw new LarderError('BAD_QUERY', `${name} specification stage must be an object`);
+  type Entry = { parts: string[]; ev?: Ev; nested?: Entry[] };
+  const build = (spec: Doc): Entry[] =>
+    Object.keys(spec).map((k) => {
+      if (k.startsWith('$')) throw new LarderError('BAD_QUERY', `${name}: field names may not start with '$': ${k}`);
+      const v = spec[k];
+      const parts = splitPath(k);
+      if (isPlainObject(v) && Object.keys(v).length > 0 && !Object.keys(v)[0]!.startsWith('$')) return { parts, nested: build(v) };
+      return { parts, ev: compileExpression(v) };
+    });
+  const entries = build(arg);
+  const apply = (target: Doc, list: Entry[], c: ExprCtx): void => {
+    for (const e of list) {
+      if (e.nested) {
+        const cur = exprPathExact(target, e.parts);
+        if (Array.isArray(cur)) {
+          for (const el of cur) if (isPlainObject(el)) apply(el, e.nested, c);
+        } else {
+          const sub = isPlainObject(cur) ? cur : {};
+          apply(sub, e.nested, c);
+          setPath(target, e.parts, sub);
+        }
+        continue;
+      }
+      const v = e.ev!(c);
+      if (v === undefined) unsetPath(target, e.parts);
+      else setPathThroughArrays(target, e.parts, v);
+    }
+  };
+  return (docs, vars) =>
+    docs.map((d) => {
+      const out = clone(d);
+      apply(out, entries, ctxFor(d, vars, env.now));
+      return out;
+    });
+}
+
+function exprPathExact(doc: Doc, parts: string[]): unknown {
+  let cur: unknown = doc;
+  for (const p of parts) cur = isPlainObject(cur) ? own(cur, p) : undefined;
+  return cur;
+}
+
+/** $addFields on `a.b` where `a` is an array sets `b` in every document element (MongoDB). */
+function setPathThroughArrays(doc: Doc, parts: string[], v: unknown): void {
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = own(cur, parts[i]!);
+    if (Array.isArray(next)) {
+      const rest = parts.slice(i + 1);
+      const mapped = next.map((el) => {
+        if (!isPlainObject(el)) return isPlainObject(el) ? el : el === undefined ? el : rest.length ? {} : el;
+        setPathThroughArrays(el, rest, v);
+        return el;
+      });
+      setOwn(cur as Doc, parts[i]!, mapped);
+      return;
+    }
+    if (!isPlainObject(next)) {
+      setPath(cur as Doc, parts.slice(i), v);
+      return;
+    }
+    cur = next;
+  }
+  setOwn(cur as Doc, parts[parts.length - 1]!, v);
+}
+
+function group(arg: unknown, env: PipelineEnv): Stage {
+  if (!isPlainObject(arg) || !('_id' in arg)) throw new LarderError('BAD_QUERY', "a group specification must include an _id");
+  const idEv = compileExpression(arg._id);
+  const accs = Object.keys(arg)
+    .filter((k) => k !== '_id')
+    .map((k) => {
+      if (k.includes('.')) throw new LarderError('BAD_QUERY', `the group aggregate field name '${k}' cannot contain '.'`);
+      return [k, compileAccumulator(k, arg[k])] as const;
+    });
+  return (docs, vars) => {
+    const kb = new KeyBuilder(64);
+    const groups = new Map<string, { id: unknown; states: unknown[] }>();
+    for (const d of docs) {
+      const c = ctxFor(d, vars, env.now);
+      let id = idEv(c);
+      if (id === undefined) id = null;
+      const key = groupKey(id, kb);
+      let g = groups.get(key);
+      if (!g) {
+        g = { id, states: accs.map(([, a]) => a.init()) };
+        groups.set(key, g);
+      }
+      for (let i = 0; i < accs.length; i++) g.states[i] = accs[i]![1].add(g.states[i], accs[i]![1].ev(c));
+    }
+    const out: Doc[] = [];
+    for (const g of groups.values()) {
+      const o: Doc = { _id: g.id };
+      accs.forEach(([k, a], i) => setOwn(o, k, a.result(g.states[i])));
+      out.push(o);
+    }
+    return out;
+  };
+}
+
+function unwind(arg: unknown): Stage {
+  const spec = typeof arg === 'string' ? { path: arg } : arg;
+  if (!isPlainObject(spec) || typeof spec.path !== 'string' || !spec.path.startsWith('$')) throw new LarderError('BAD_QUERY', '$unwind path must be a field path starting with $');
+  const parts = splitPath(spec.path.slice(1));
+  const idxField = spec.includeArrayIndex;
+  if (idxField !== undefined && (typeof idxField !== 'string' || idxField.startsWith('$'))) throw new LarderError('BAD_QUERY', 'includeArrayIndex must be a field name');
+  const preserve = spec.preserveNullAndEmptyArrays === true;
+  return (docs) => {
+    const out: Doc[] = [];
+    for (const d of docs) {
+      const v = exprPathExact(d, parts);
+      if (Array.isArray(v) && v.length > 0) {
+        v.forEach((e, i) => {
+          const o = clone(d);
+          setPath(o, parts, clone(e));
+          if (idxField) setPath(o, splitPath(idxField as string), i);
+          out.push(o);
+        });
+      } else if (v !== undefined && v !== null && !Array.isArray(v)) {
+        const o = clone(d);
+        if (idxField) setPath(o, splitPath(idxField as string), null);
+        out.push(o);
+      } else if (preserve) {
+        const o = clone(d);
+        if (Array.isArray(v)) unsetPath(o, parts);
+        if (idxField) setPath(o, splitPath(idxField as string), null);
+        out.push(o);
+      }
+    }
+    return out;
+  };
+}
+
+function lookup(arg: unknown, env: PipelineEnv): Stage {
+  if (!isPlainObject(arg)) throw new LarderError('BAD_QUERY', '$lookup takes an object');
+  const from = arg.from;
+  const as = arg.as;
+  if (typeof from !== 'string' || typeof as !== 'string') throw new LarderError('BAD_QUERY', "$lookup needs 'from' and 'as' strings");
+  const asParts = splitPath(as);
+  const hasFields = 'localField' in arg || 'foreignField' in arg;
+  if (hasFields && (typeof arg.localField !== 'string' || typeof arg.foreignField !== 'string')) throw new LarderError('BAD_QUERY', '$lookup localField and foreignField must be strings');
+  const localParts = hasFields ? splitPath(arg.localField as string) : [];
+  const foreignField = arg.foreignField as string;
+  const sub = arg.pipeline !== undefined ? compilePipeline(arg.pipeline, env) : undefined;
+  if (!hasFields && !sub) throw new LarderError('BAD_QUERY', '$lookup needs localField/foreignField or a pipeline');
+  const lets = isPlainObject(arg.let) ? Object.keys(arg.let).map((k) => [k, compileExpression((arg.let as Doc)[k])] as const) : [];
+  return (docs, vars) =>
+    docs.map((d) => {
+      let filter: Doc = {};
+      if (hasFields) {
+        const local = exprPath(d, localParts);
+        const values = Array.isArray(local) ? local : [local ?? null];
+        filter = { [foreignField]: { $in: values.map((v) => (v === undefined ? null : v)) } };
+      }
+      let matched = env.find(from, filter);
+      if (sub) {
+        const c = ctxFor(d, vars, env.now);
+        const bound: Record<string, unknown> = { ...vars };
+        for (const [k, e] of lets) bound[k] = e(c);
+        matched = sub(matched, bound);
+      }
+      const o = clone(d);
+      setPath(o, asParts, matched);
+      return o;
+    });
+}

@@ -1,0 +1,154 @@
+/**
+ * Secondary index maintenance: which keys a document has in an index, and keeping the 'I' entries
+ * in step with the documents. Rules (MongoDB's):
+ * - a field's key values are keyValues() (array elements one level down, missing as null, an
+ *   empty array as a value below null); a compound index holds every combination (capped: a
+ *   document with more than MAX_KEYS keys in one index is refused, like "parallel arrays");
+ * - sparse: a document with none of the indexed fields is left out;
+ * - partial: a document not matching partialFilterExpression is left out;
+ * - unique: two documents may not share a key (missing counts as null, so two documents without
+ *   the field collide unless the index is sparse or partial). A violation is DUPLICATE_KEY with
+ *   MongoDB's code 11000, keyPattern and keyValue in the details.
+ */
+import { LarderError } from '../../errors.js';
+import { KeyBuilder, compareBytes, prefixSuccessor } from '../../keys/encode.js';
+import type { ViewContext } from '../view.js';
+import { indexFields, type IndexDef } from './catalog.js';
+import { docPrefix, indexPrefix } from './keys.js';
+import { queryValues, keyValues } from './paths.js';
+import { compileFilter, type Predicate } from './query/matcher.js';
+import { setOwn, type Doc } from './util.js';
+
+const sharedBuilder = new KeyBuilder(256);
+
+/** Most keys one document may have in one index. */
+export const MAX_KEYS = 1000;
+
+/** An index ready for use in one call: its definition plus compiled parts. */
+export interface LiveIndex {
+  def: IndexDef;
+  fields: Array<{ path: string; parts: string[]; dir: 1 | -1 }>;
+  prefix: Uint8Array;
+  partial?: Predicate;
+}
+
+/** Prepares an index definition for a call. */
+export function liveIndex(coll: string, def: IndexDef): LiveIndex {
+  const li: LiveIndex = { def, fields: indexFields(def), prefix: indexPrefix(coll, def.id) };
+  if (def.partialFilterExpression) li.partial = compileFilter(def.partialFilterExpression);
+  return li;
+}
+
+/** The key values (without prefix and _id) of `doc` in `ix`, and whether the document is multikey there. */
+export function indexKeys(ix: LiveIndex, doc: Doc): { keys: Uint8Array[]; values: unknown[][]; multikey: boolean } {
+  if (ix.partial && !ix.partial(doc)) return { keys: [], values: [], multikey: false };
+  const perField: unknown[][] = [];
+  let multikey = false;
+  let anyPresent = false;
+  for (const f of ix.fields) {
+    const cands = queryValues(doc, f.parts);
+    if (cands.some((c) => c !== undefined)) anyPresent = true;
+    if (cands.length > 1 || cands.some(Array.isArray)) multikey = true;
+    perField.push(keyValues(doc, f.parts));
+  }
+  if (ix.def.sparse && !anyPresent) return { keys: [], values: [], multikey: false };
+  let combos: unknown[][] = [[]];
+  for (const vals of perField) {
+    const next: unknown[][] = [];
+    for (const c of combos) for (const v of vals) next.push([...c, v]);
+    if (next.length > MAX_KEYS) throw new LarderError('BAD_VALUE', `document has more than ${MAX_KEYS} keys in index '${ix.def.name}' (cannot index parallel arrays)`, { code: 171 });
+    combos = next;
+  }
+  const kb = sharedBuilder.reset();
+  const keys: Uint8Array[] = [];
+  const values: unknown[][] = [];
+  // Deduplicate only when there is more than one key (multikey); the common case builds one.
+  const seen = combos.length > 1 ? new Set<string>() : undefined;
+  for (const combo of combos) {
+    kb.reset();
+    for (let i = 0; i < combo.length; i++) kb.add(combo[i], ix.fields[i]!.dir);
+    const k = kb.finish();
+    if (seen) {
+      const h = latin1(k);
+      if (seen.has(h)) continue;
+      seen.add(h);
+    }
+    keys.push(k);
+    values.push(combo);
+  }
+  return { keys, values, multikey };
+}
+
+/** Bytes as a string usable as a Map/Set key. */
+export function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** The full 'I' key of one entry. */
+export function entryKey(ix: LiveIndex, key: Uint8Array, idBytes: Uint8Array): Uint8Array {
+  return concat(ix.prefix, key, idBytes);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Throws DUPLICATE_KEY when a unique index already holds `key` for a document other than the one
+ * with `idBytes`.
+ */
+export function checkUnique(ctx: ViewContext, coll: string, ix: LiveIndex, key: Uint8Array, values: unknown[], idBytes: Uint8Array): void {
+  if (!ix.def.unique) return;
+  const p = concat(ix.prefix, key);
+  for (const [k] of ctx.ks.range({ gte: p, lt: prefixSuccessor(p), keysOnly: true })) {
+    if (compareBytes(k.subarray(p.length), idBytes) !== 0) throw duplicate(coll, ix.def.name, ix.def.key, values);
+  }
+}
+
+/** The DUPLICATE_KEY error MongoDB reports (code 11000, keyPattern, keyValue). */
+export function duplicate(coll: string, index: string, keyPattern: Record<string, number>, values: unknown[]): LarderError {
+  const keyValue: Doc = {};
+  Object.keys(keyPattern).forEach((k, i) => setOwn(keyValue, k, values[i]));
+  const shown = Object.keys(keyPattern).map((k, i) => `${k}: ${show(values[i])}`).join(', ');
+  return new LarderError('DUPLICATE_KEY', `E11000 duplicate key error collection: ${coll} index: ${index} dup key: { ${shown} }`, { code: 11000, index, keyPattern, keyValue });
+}
+
+function show(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** Adds the entries of a document to an index (after checkUnique). */
+export function putEntries(ctx: ViewContext, ix: LiveIndex, keys: Uint8Array[], idBytes: Uint8Array): void {
+  for (const k of keys) ctx.batch.put(entryKey(ix, k, idBytes), EMPTY);
+}
+
+/** Removes the entries of a document from an index. */
+export function delEntries(ctx: ViewContext, ix: LiveIndex, keys: Uint8Array[], idBytes: Uint8Array): void {
+  for (const k of keys) ctx.batch.del(entryKey(ix, k, idBytes));
+}
+
+/** Deletes every key in [prefix, successor): used by drop and dropIndex. Returns the count. */
+export function deleteRange(ctx: ViewContext, prefix: Uint8Array): number {
+  const keys: Uint8Array[] = [];
+  for (const [k] of ctx.ks.range({ gte: prefix, lt: prefixSuccessor(prefix), keysOnly: true })) keys.push(k);
+  for (const k of keys) ctx.batch.del(k);
+  return keys.length;
+}
+
+export { docPrefix };

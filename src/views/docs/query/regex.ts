@@ -1,0 +1,94 @@
+/**
+ * $regex: MongoDB's PCRE patterns mapped onto JS RegExp (close enough for the common syntax), and
+ * the literal prefix an anchored pattern gives the planner (`^abc` scans the index range of strings
+ * starting with "abc").
+ */
+import { LarderError } from '../../../errors.js';
+import { isPlainObject, own } from '../util.js';
+
+/** A compiled regex plus what the planner needs. */
+export interface RegexSpec {
+  re: RegExp;
+  source: string;
+  options: string;
+}
+
+/** Compiles a pattern and MongoDB options (i, m, s, x). */
+export function compileRegex(source: unknown, options: unknown = ''): RegexSpec {
+  if (typeof source !== 'string') throw new LarderError('BAD_QUERY', '$regex has to be a string');
+  if (typeof options !== 'string') throw new LarderError('BAD_QUERY', '$options has to be a string');
+  let flags = '';
+  let pattern = source;
+  for (const o of options) {
+    if (o === 'i' || o === 'm' || o === 's') {
+      if (!flags.includes(o)) flags += o;
+    } else if (o === 'x') {
+      // Extended: whitespace and #-comments outside character classes are ignored.
+      pattern = stripExtended(pattern);
+    } else if (o !== 'u') {
+      throw new LarderError('BAD_QUERY', `invalid flag in regex options: ${o}`);
+    }
+  }
+  try {
+    return { re: new RegExp(pattern, flags), source, options };
+  } catch (e) {
+    throw new LarderError('BAD_QUERY', `invalid regular expression /${source}/: ${(e as Error).message}`);
+  }
+}
+
+function stripExtended(p: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '\\') {
+      out += c + (p[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+    } else if (c === '#') {
+      while (i < p.length && p[i] !== '\n') i++;
+    } else if (!/\s/.test(c)) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** True for `{ $regex, $options? }`, the form the client sends RegExp literals in. */
+export function isRegexObject(v: unknown): v is { $regex: string; $options?: string } {
+  if (!isPlainObject(v) || typeof own(v, '$regex') !== 'string') return false;
+  const keys = Object.keys(v);
+  return keys.every((k) => k === '$regex' || k === '$options');
+}
+
+/**
+ * The literal prefix of a `^`-anchored pattern without the i/m/x options, or undefined. Stops at
+ * the first metacharacter; a quantifier makes the last literal optional, so it is dropped.
+ */
+export function literalPrefix(spec: RegexSpec): string | undefined {
+  if (/[imx]/.test(spec.options)) return undefined;
+  const s = spec.source;
+  if (!s.startsWith('^') || s.startsWith('^(?')) return undefined;
+  let out = '';
+  for (let i = 1; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\\') {
+      const n = s[i + 1];
+      if (n === undefined || /[A-Za-z0-9]/.test(n)) break; // \d, \w, \b, \1 ...: not literal
+      out += n;
+      i++;
+      continue;
+    }
+    if ('.^$|()[]{}*+?'.includes(c)) {
+      if ('*?{'.includes(c) && out.length) out = out.slice(0, -1);
+      break;
+    }
+    out += c;
+  }
+  return out.includes('\0') ? undefined : out;
+}

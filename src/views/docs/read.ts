@@ -1,0 +1,130 @@
+/**
+ * Read commands: find (whole result or a snapshot cursor), findOne, countDocuments,
+ * estimatedDocumentCount, distinct, aggregate and explain. Each is one synchronous call, so it
+ * reads one consistent state of the keyspace.
+ */
+import { compareValues } from '../../keys/compare.js';
+import { prefixSuccessor } from '../../keys/encode.js';
+import { LarderError } from '../../errors.js';
+import type { ViewContext } from '../view.js';
+import { compilePipeline, type PipelineEnv } from './aggregate/pipeline.js';
+import { getMore, killCursors, openCursor, type Batch } from './cursor.js';
+import { explainQuery, findDocs, runQuery, type QueryOptions } from './find.js';
+import { checkName, docPrefix } from './keys.js';
+import { keyValues } from './paths.js';
+import { isPlainObject, splitPath, type Doc } from './util.js';
+import { EMPTY_ARRAY_KEY } from './paths.js';
+
+function opts(o: unknown): QueryOptions {
+  if (o === undefined || o === null) return {};
+  if (!isPlainObject(o)) throw new LarderError('BAD_QUERY', 'options must be an object');
+  return o as QueryOptions;
+}
+
+/** find(): every matching document (projected), for toArray(). */
+export function find(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Doc[] {
+  return findDocs(ctx, checkName(coll), filter, opts(options));
+}
+
+/** find() as a cursor: the first batch and an id for getMore. */
+export function findCursor(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Batch {
+  const o = opts(options) as QueryOptions & { batchSize?: number };
+  return openCursor(ctx.ks, findDocs(ctx, checkName(coll), filter, o), o.batchSize ?? 101, ctx.now);
+}
+
+/** The next batch of a cursor. */
+export function cursorNext(ctx: ViewContext, id: unknown, batchSize?: unknown): Batch {
+  return getMore(ctx.ks, id, batchSize, ctx.now);
+}
+
+/** Closes cursors. */
+export function cursorClose(ctx: ViewContext, ids: unknown): number {
+  return killCursors(ctx.ks, ids);
+}
+
+/** findOne(): the first matching document or null. */
+export function findOne(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Doc | null {
+  return findDocs(ctx, checkName(coll), filter, { ...opts(options), limit: 1 })[0] ?? null;
+}
+
+/** countDocuments(): matching documents (with skip/limit). */
+export function countDocuments(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): number {
+  const o = opts(options);
+  // No filter, skip or limit: count keys instead of decoding documents.
+  const empty = filter === undefined || filter === null || (isPlainObject(filter) && Object.keys(filter).length === 0);
+  if (empty && !o.skip && !o.limit && o.hint === undefined) return estimatedDocumentCount(ctx, coll);
+  return runQuery(ctx, checkName(coll), filter, { skip: o.skip, limit: o.limit, hint: o.hint }).found.length;
+}
+
+/** estimatedDocumentCount(): every document of the collection (a key-only scan). */
+export function estimatedDocumentCount(ctx: ViewContext, coll: unknown): number {
+  const p = docPrefix(checkName(coll));
+  let n = 0;
+  for (const _ of ctx.ks.range({ gte: p, lt: prefixSuccessor(p), keysOnly: true })) n++;
+  return n;
+}
+
+/** distinct(): the distinct values of a field among matching documents (array elements count one by one). */
+export function distinct(ctx: ViewContext, coll: unknown, field: unknown, filter?: unknown, options?: unknown): unknown[] {
+  if (typeof field !== 'string') throw new LarderError('BAD_QUERY', 'distinct field must be a string');
+  const parts = splitPath(field);
+  const o = opts(options);
+  const run = runQuery(ctx, checkName(coll), filter, { hint: o.hint });
+  const out: unknown[] = [];
+  for (const f of run.found) {
+    for (const v of keyValues(f.doc, parts)) {
+      if (v === EMPTY_ARRAY_KEY) continue;
+      if (v === null && !hasValue(f.doc, parts)) continue;
+      out.push(v);
+    }
+  }
+  out.sort(compareValues);
+  return out.filter((v, i) => i === 0 || compareValues(v, out[i - 1]) !== 0);
+}
+
+function hasValue(doc: Doc, parts: string[]): boolean {
+  let cur: unknown = doc;
+  for (const p of parts) {
+    if (Array.isArray(cur)) return true;
+    if (!isPlainObject(cur) || !Object.prototype.hasOwnProperty.call(cur, p)) return false;
+    cur = cur[p];
+  }
+  return true;
+}
+
+/** The environment a pipeline runs in: reads of other collections, the clock. */
+export function pipelineEnv(ctx: ViewContext): PipelineEnv {
+  return { find: (c, f) => findDocs(ctx, checkName(c), f), now: ctx.now };
+}
+
+/**
+ * aggregate(): runs the pipeline. A leading $match (and a $sort/$skip/$limit right after it) is
+ * answered by the query planner, so it uses indexes; the rest runs in memory.
+ */
+export function aggregateDocs(ctx: ViewContext, coll: unknown, pipeline: unknown, options?: unknown): Doc[] {
+  const name = checkName(coll);
+  if (!Array.isArray(pipeline)) throw new LarderError('BAD_QUERY', 'aggregate takes an array of stages');
+  const o = opts(options) as { hint?: unknown; let?: unknown };
+  let i = 0;
+  const q: QueryOptions & { filter?: unknown } = { hint: o.hint };
+  const stageName = (s: unknown): string | undefined => (isPlainObject(s) ? Object.keys(s)[0] : undefined);
+  if (stageName(pipeline[0]) === '$match') q.filter = (pipeline[i++] as Doc).$match;
+  if (stageName(pipeline[i]) === '$sort') q.sort = (pipeline[i++] as Doc).$sort;
+  if (q.sort !== undefined && stageName(pipeline[i]) === '$limit' && typeof (pipeline[i] as Doc).$limit === 'number') q.limit = (pipeline[i++] as Doc).$limit as number;
+  const rest = compilePipeline(pipeline.slice(i), pipelineEnv(ctx));
+  if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit <= 0)) throw new LarderError('BAD_QUERY', '$limit must be a positive integer');
+  const docs = runQuery(ctx, name, q.filter, q).found.map((f) => f.doc);
+  const vars = isPlainObject(o.let) ? { ...o.let } : {};
+  return rest(docs, vars);
+}
+
+/** aggregate() as a cursor. */
+export function aggregateCursor(ctx: ViewContext, coll: unknown, pipeline: unknown, options?: unknown): Batch {
+  const o = opts(options) as { batchSize?: number };
+  return openCursor(ctx.ks, aggregateDocs(ctx, coll, pipeline, options), o.batchSize ?? 101, ctx.now);
+}
+
+/** explain() of a find. */
+export function explain(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Doc {
+  return explainQuery(ctx, checkName(coll), filter, opts(options));
+}

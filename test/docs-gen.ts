@@ -1,0 +1,188 @@
+/**
+ * Random documents, filters, updates, projections, sorts and pipelines for the document view's
+ * differential tests against mingo. Data avoids the places where mingo is known to differ from
+ * MongoDB's comparison order (see docs/docs-differences.md): no NaN, no strings outside the BMP,
+ * no binary, no ObjectId, no ordering comparisons against objects; those are tested directly.
+ */
+import fc from 'fast-check';
+
+const D1 = new Date(Date.UTC(2020, 0, 1));
+const D2 = new Date(Date.UTC(2021, 5, 15));
+
+/** A scalar value. */
+export const scalar = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -3, max: 5 }) },
+  { weight: 1, arbitrary: fc.constantFrom(0.5, -1.5, 2.25) },
+  { weight: 3, arbitrary: fc.constantFrom('a', 'b', 'ab', 'B', '', 'abc', 'ba') },
+  { weight: 1, arbitrary: fc.boolean() },
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constantFrom(D1, D2) },
+);
+
+const sub = fc.record({ x: scalar, y: scalar }, { requiredKeys: [] });
+/**
+ * Array elements always have both fields: mingo skips elements missing the field where MongoDB
+ * counts them as null (docs-differences.md).
+ */
+const fullSub = fc.record({ x: scalar, y: scalar });
+
+/** A field value: scalars, arrays, sub-documents, arrays of sub-documents. */
+export const value = fc.oneof(
+  { weight: 5, arbitrary: scalar },
+  { weight: 2, arbitrary: fc.array(scalar, { maxLength: 4 }) },
+  { weight: 1, arbitrary: sub },
+  { weight: 1, arbitrary: fc.array(fullSub, { maxLength: 3 }) },
+);
+
+/** A document body (no _id). */
+export const docBody = fc.record(
+  { a: value, b: scalar, n: sub, arr: fc.uniqueArray(scalar, { maxLength: 4, selector: (v) => (v instanceof Date ? `D${v.getTime()}` : JSON.stringify(v)) }), objs: fc.array(fullSub, { maxLength: 3 }) },
+  // arr is always present: mingo ignores $push modifiers on a missing field (docs-differences.md).
+  { requiredKeys: ['arr'] },
+);
+
+/** Documents with _id 0..n-1. */
+export const docs = fc.array(docBody, { minLength: 0, maxLength: 25 }).map((bodies) => bodies.map((b, i) => ({ _id: i, ...b })));
+
+export const PATHS = ['a', 'b', 'n.x', 'n.y', 'arr', 'objs.x', 'objs.y', 'a.x', 'arr.0', 'objs.0.x', 'a.1', 'missing'];
+const path = fc.constantFrom(...PATHS);
+
+const cmpOp = fc.constantFrom('$gt', '$gte', '$lt', '$lte');
+/** Operands of ordering comparisons: mingo treats { $gte: null } unlike MongoDB (docs-differences.md). */
+const cmpValue = scalar.filter((v) => v !== null);
+
+/** A condition on one field (operator object or literal). */
+const cond = fc.oneof(
+  { weight: 3, arbitrary: scalar },
+  { weight: 1, arbitrary: scalar.map((v) => ({ $eq: v })) },
+  { weight: 2, arbitrary: scalar.map((v) => ({ $ne: v })) },
+  { weight: 4, arbitrary: fc.tuple(cmpOp, cmpValue).map(([o, v]) => ({ [o]: v })) },
+  { weight: 2, arbitrary: fc.tuple(cmpOp, cmpValue, cmpOp, cmpValue).map(([o1, v1, o2, v2]) => ({ [o1]: v1, [o2]: v2 })) },
+  { weight: 2, arbitrary: fc.array(scalar, { maxLength: 3 }).map((v) => ({ $in: v })) },
+  { weight: 1, arbitrary: fc.array(scalar, { maxLength: 3 }).map((v) => ({ $nin: v })) },
+  { weight: 2, arbitrary: fc.boolean().map((v) => ({ $exists: v })) },
+  { weight: 1, arbitrary: fc.constantFrom('^a', 'b', '^ab', 'a$', '^$', 'B').map((r) => ({ $regex: r })) },
+  { weight: 1, arbitrary: fc.constantFrom('^a', 'b').map((r) => ({ $regex: r, $options: 'i' })) },
+  { weight: 1, arbitrary: fc.tuple(cmpOp, cmpValue).map(([o, v]) => ({ $not: { [o]: v } })) },
+);
+
+/** $size only on paths without arrays on the way (mingo differs there, docs-differences.md). */
+const sizeLeaf = fc.tuple(fc.constantFrom('a', 'arr', 'objs', 'b', 'n.x'), fc.integer({ min: 0, max: 3 })).map(([p, n]) => ({ [p]: { $size: n } }));
+/** $type and array equality only where no array lies on the way (mingo differs there). */
+const topPath = fc.constantFrom('a', 'arr', 'b', 'n.x', 'n.y');
+const typeLeaf = fc.tuple(fc.constantFrom('b', 'n.x', 'n.y'), fc.constantFrom('string', 'number', 'array', 'object', 'null', 'bool', 'date')).map(([p, t]) => ({ [p]: { $type: t } }));
+const arrayEqLeaf = fc.tuple(topPath, fc.array(scalar, { maxLength: 2 })).map(([p, v]) => ({ [p]: v }));
+/** $elemMatch on the arrays themselves (mingo flattens `objs.x` into an array; MongoDB does not). */
+const elemLeaf = fc.oneof(
+  fc.tuple(fc.constantFrom('a', 'arr'), cmpOp, cmpValue).map(([p, o, v]) => ({ [p]: { $elemMatch: { [o]: v } } })),
+  fc.tuple(fc.constantFrom('objs'), scalar).map(([p, v]) => ({ [p]: { $elemMatch: { x: v } } })),
+  // $all on the array fields (mingo does not match a scalar field with $all: [v]).
+  fc.tuple(fc.constantFrom('arr', 'objs.x'), fc.array(cmpValue, { minLength: 1, maxLength: 2 })).map(([p, v]) => ({ [p]: { $all: v } })),
+);
+const leaf = fc.oneof(
+  { weight: 1, arbitrary: elemLeaf },
+  { weight: 12, arbitrary: fc.tuple(path, cond).map(([p, c]) => ({ [p]: c })) },
+  { weight: 1, arbitrary: sizeLeaf },
+  { weight: 1, arbitrary: typeLeaf },
+  { weight: 1, arbitrary: arrayEqLeaf },
+);
+
+/** A filter: field conditions combined with $and/$or/$nor. */
+export const filter: fc.Arbitrary<Record<string, unknown>> = fc.letrec((tie) => ({
+  f: fc.oneof(
+    { weight: 5, arbitrary: leaf },
+    { weight: 2, arbitrary: fc.tuple(leaf, leaf).map(([x, y]) => ({ ...x, ...y })) },
+    { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 3 }).map((l) => ({ $and: l })) },
+    { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 3 }).map((l) => ({ $or: l })) },
+    { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 2 }).map((l) => ({ $nor: l })) },
+  ),
+})).f as fc.Arbitrary<Record<string, unknown>>;
+
+/** A sort on one or two fields. */
+export const sort = fc
+  .uniqueArray(fc.constantFrom('b', 'n.x', 'n.y'), { minLength: 1, maxLength: 2 })
+  .chain((fields) => fc.tuple(...fields.map(() => fc.constantFrom<1 | -1>(1, -1))).map((dirs) => Object.fromEntries(fields.map((f, i) => [f, dirs[i]]))));
+
+/** A projection: inclusion or exclusion of a few paths. */
+export const projection = fc.oneof(
+  fc.uniqueArray(fc.constantFrom('a', 'b', 'n.x', 'n', 'objs.x', 'arr'), { minLength: 1, maxLength: 3 }).chain((ps) =>
+    fc.constantFrom(0, 1).chain((m) => fc.boolean().map((noId) => {
+      const p: Record<string, number> = {};
+      for (const x of ps) p[x] = m;
+      // Drop paths that collide (n and n.x).
+      if ('n' in p && 'n.x' in p) delete p['n.x'];
+      if (noId && m === 1) p._id = 0;
+      return p;
+    })),
+  ),
+);
+
+/** An update with one or two operators. */
+export const update = fc.oneof(
+  fc.tuple(fc.constantFrom('b', 'n.x', 'c', 'n.z', 'a'), scalar).map(([p, v]) => ({ $set: { [p]: v } })),
+  fc.constantFrom('b', 'n.x', 'a', 'arr').map((p) => ({ $unset: { [p]: '' } })),
+  fc.tuple(fc.constantFrom('b', 'n.x', 'c'), fc.integer({ min: -2, max: 3 })).map(([p, v]) => ({ $inc: { [p]: v } })),
+  fc.tuple(fc.constantFrom('b', 'c'), fc.integer({ min: -2, max: 3 })).map(([p, v]) => ({ $mul: { [p]: v } })),
+  fc.tuple(fc.constantFrom('b', 'n.x', 'c'), scalar).map(([p, v]) => ({ $min: { [p]: v } })),
+  fc.tuple(fc.constantFrom('b', 'n.x', 'c'), scalar).map(([p, v]) => ({ $max: { [p]: v } })),
+  fc.tuple(fc.constantFrom('arr', 'newArr'), scalar).map(([p, v]) => ({ $push: { [p]: v } })),
+  fc.tuple(fc.constantFrom('arr'), fc.array(scalar, { maxLength: 3 }), fc.constantFrom(-3, -2, -1, 1, 2, 3)).map(([p, v, s]) => ({ $push: { [p]: { $each: v, $slice: s } } })),
+  fc.tuple(fc.constantFrom('arr', 'newArr'), fc.uniqueArray(scalar, { maxLength: 3, selector: (v) => (v instanceof Date ? `D${v.getTime()}` : JSON.stringify(v)) })).map(([p, v]) => ({ $addToSet: { [p]: { $each: v } } })),
+  fc.tuple(fc.constantFrom('arr'), scalar).map(([p, v]) => ({ $pull: { [p]: v } })),
+  fc.tuple(fc.constantFrom('arr'), cmpOp, cmpValue).map(([p, o, v]) => ({ $pull: { [p]: { [o]: v } } })),
+  fc.tuple(fc.constantFrom('arr'), fc.array(scalar, { maxLength: 3 })).map(([p, v]) => ({ $pullAll: { [p]: v } })),
+  fc.tuple(fc.constantFrom('arr'), fc.constantFrom(1, -1)).map(([p, v]) => ({ $pop: { [p]: v } })),
+  fc.constantFrom({ $rename: { b: 'bb' } }, { $rename: { 'n.x': 'nx' } }, { $rename: { b: 'n.q' } }),
+);
+
+/** A pipeline of common stages. */
+export const pipeline = fc.array(
+  fc.oneof(
+    filter.map((f) => ({ $match: f })),
+    sort.map((s) => ({ $sort: { ...s, _id: 1 as const } })),
+    fc.integer({ min: 0, max: 5 }).map((n) => ({ $skip: n })),
+    fc.integer({ min: 1, max: 5 }).map((n) => ({ $limit: n })),
+    fc.constantFrom(
+      { $group: { _id: '$b', n: { $sum: 1 }, s: { $sum: '$n.x' }, mx: { $max: '$n.x' }, mn: { $min: '$b' }, av: { $avg: '$n.x' }, all: { $push: { $ifNull: ['$b', null] } }, set: { $addToSet: { $ifNull: ['$b', null] } } } },
+      { $group: { _id: null, total: { $sum: '$b' }, c: { $count: {} } } },
+      { $group: { _id: { t: { $type: '$b' } }, n: { $sum: 1 } } },
+      { $unwind: '$arr' },
+      { $unwind: { path: '$objs', preserveNullAndEmptyArrays: true } },
+      { $project: { b: 1, x: '$n.x' } },
+      { $project: { _id: 0, b: 1, sum: { $add: [{ $cond: [{ $isNumber: '$n.x' }, '$n.x', 0] }, 1] } } },
+      { $addFields: { t: { $type: '$a' }, sz: { $size: { $cond: [{ $isArray: '$arr' }, '$arr', []] } } } },
+      { $set: { c: { $cond: [{ $and: [{ $isNumber: '$b' }, { $gt: ['$b', 2] }] }, 'big', 'small'] } } },
+      { $unset: ['a', 'objs'] },
+      { $count: 'total' },
+      { $sortByCount: '$b' },
+      { $project: { arr2: { $filter: { input: { $cond: [{ $isArray: '$arr' }, '$arr', []] }, as: 'v', cond: { $and: [{ $isNumber: '$$v' }, { $gt: ['$$v', 1] }] } } } } },
+      { $project: { m: { $map: { input: { $cond: [{ $isArray: '$arr' }, '$arr', []] }, in: { $type: '$$this' } } } } },
+      { $replaceRoot: { newRoot: { k: '$b', id: '$_id' } } },
+    ),
+  ),
+  { maxLength: 4 },
+).map((stages) => {
+  // $count ends the pipeline: on no input mingo emits { total: 0 }, MongoDB nothing (docs-differences.md).
+  const i = stages.findIndex((st) => '$count' in st);
+  const out = i < 0 ? stages : stages.slice(0, i + 1);
+  // A second $unwind of a scalar: MongoDB keeps falsy scalars ('' , 0, false) as one element; mingo drops them.
+  const j = out.findIndex((st) => (st as { $unwind?: unknown }).$unwind === '$arr');
+  return j < 0 ? out : out.filter((st, k) => k <= j || (st as { $unwind?: unknown }).$unwind !== '$arr');
+});
+
+/** A canonical string of a value: types distinguished, key order kept. */
+export function canon(v: unknown, sortKeys = false): string {
+  if (v === undefined) return 'u';
+  if (v === null) return 'null';
+  if (v instanceof Date) return `D(${v.getTime()})`;
+  if (Array.isArray(v)) return `[${v.map((x) => canon(x, sortKeys)).join(',')}]`;
+  if (typeof v === 'object') {
+    // A field holding undefined is absent in MongoDB (mingo's $project leaves such fields).
+    let keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined);
+    if (sortKeys) keys = keys.sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, unknown>)[k], sortKeys)}`).join(',')}}`;
+  }
+  if (typeof v === 'number' && Object.is(v, -0)) return '0';
+  return JSON.stringify(v);
+}
+
