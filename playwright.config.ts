@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, executablePath } from './scripts/chromium.js';
 
 /**
  * Browser suite: real Chromium (Debian's /usr/bin/chromium when present, else Playwright's own if
  * one is installed), real IndexedDB, real workers. The Vite dev server serves a fixture page that
  * imports the library from source.
  */
-const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 const PORT = Number(process.env.LARDER_TEST_PORT ?? 5174);
 
 export default defineConfig({
@@ -18,17 +17,8 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     launchOptions: {
-      executablePath: systemChromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
+      executablePath,
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: {

@@ -14,7 +14,8 @@
  * BENCH_PORT (default 5190), BENCH_SERVER (build | dev), BENCH_ONLY (comma list of groups:
  * writes,bulk,single,point,reads,cold), BENCH_VERBOSE=1 (echo the page's console).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { CHROMIUM_ARGS, executablePath } from '../scripts/chromium.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,16 +39,6 @@ const PAGE_PATH = '/bench/browser/index.html';
 const URL_BASE = `http://127.0.0.1:${PORT}`;
 const EVAL_TIMEOUT_MS = 300_000;
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 function int(name: string, dflt: number): number {
   const v = process.env[name];
@@ -109,8 +100,7 @@ class Bench {
 
   /** Launches Chromium on the profile and opens the bench page. */
   async launch(): Promise<void> {
-    const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
-    this.ctx = await chromium.launchPersistentContext(this.profile, { headless: true, executablePath: systemChromium, args: CHROMIUM_ARGS });
+    this.ctx = await chromium.launchPersistentContext(this.profile, { headless: true, executablePath, args: CHROMIUM_ARGS });
     this.page = this.ctx.pages()[0] ?? (await this.ctx.newPage());
     this.watch(this.page);
     await this.load();

@@ -7,6 +7,7 @@ export { Store, Transaction } from './client/store.js';
 export { KvApi } from './client/kv.js';
 export { Collection } from './client/collection.js';
 export { Graph } from './client/graph.js';
+export type { GraphNode, GraphEdge, Direction, AdjacencyOptions, TraverseOptions, Visit, PathOptions, Path, QueryResult, ImportProgress, ImportOptions, CsvImportOptions, GraphJSON } from './client/graph.js';
 export { ObjectId } from './codec/object-id.js';
 export type { BatchOp, ListOptions } from './client/values.js';
 export type { ChangeEvent } from './worker/protocol.js';

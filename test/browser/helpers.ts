@@ -2,26 +2,14 @@
  * Shared helpers for the browser suite: launching Chromium on a persistent profile (for reload,
  * relaunch and crash tests), opening the fixture page, and running code against `window.larder`.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execSync } from 'node:child_process';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 
-/** The Chromium flags this machine needs (root, no network, no GPU). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
-
-/** Debian's Chromium when present; otherwise Playwright's own (if installed). */
-export const executablePath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+export { CHROMIUM_ARGS, executablePath } from '../../scripts/chromium.js';
+import { CHROMIUM_ARGS, executablePath } from '../../scripts/chromium.js';
 
 /** The fixture page's URL. */
 export function fixtureUrl(): string {

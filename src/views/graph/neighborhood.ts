@@ -1,0 +1,64 @@
+/**
+ * edges / neighbors / degree: one node's adjacency, read with one prefix seek per direction (and
+ * per type when types are given).
+ */
+import { checkFilter, matches } from './filter.js';
+import type { EdgeRec, GraphStore, NodeRec } from './store.js';
+import * as check from './validate.js';
+
+interface AdjOptions {
+  direction: check.Direction;
+  types?: string[];
+  where?: Record<string, unknown>;
+  limit: number;
+}
+
+function adjOptions(opts: unknown, dflt: check.Direction): AdjOptions {
+  const o = check.options(opts, 'options');
+  checkFilter(o.where);
+  return {
+    direction: check.direction(o.direction, dflt),
+    types: check.types(o.types ?? o.type),
+    where: (o.where as Record<string, unknown>) ?? undefined,
+    limit: check.count(o.limit, 'limit', Infinity),
+  };
+}
+
+/** The edges of node `id` (default direction 'both'). */
+export function edges(g: GraphStore, id: unknown, opts: unknown): EdgeRec[] {
+  const o = adjOptions(opts, 'both');
+  const n = check.id(id);
+  g.mustNode(n);
+  const out: EdgeRec[] = [];
+  for (const s of g.steps(n, o.direction, o.types)) {
+    if (out.length >= o.limit) break;
+    const e = g.edge(s.edge);
+    if (e && matches(e.properties, o.where)) out.push(e);
+  }
+  return out;
+}
+
+/** The distinct nodes adjacent to node `id` (default direction 'both'), in adjacency order. */
+export function neighbors(g: GraphStore, id: unknown, opts: unknown): NodeRec[] {
+  const o = adjOptions(opts, 'both');
+  const n = check.id(id);
+  g.mustNode(n);
+  const seen = new Set<number>();
+  const out: NodeRec[] = [];
+  for (const s of g.steps(n, o.direction, o.types)) {
+    if (out.length >= o.limit) break;
+    if (seen.has(s.other)) continue;
+    seen.add(s.other);
+    const m = g.node(s.other);
+    if (m && matches(m.properties, o.where)) out.push(m);
+  }
+  return out;
+}
+
+/** The number of edges of node `id` (default direction 'both'); a self-loop counts once. */
+export function degree(g: GraphStore, id: unknown, opts: unknown): number {
+  const o = adjOptions(opts, 'both');
+  const n = check.id(id);
+  g.mustNode(n);
+  return g.degree(n, o.direction, o.types);
+}

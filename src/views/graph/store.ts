@@ -1,0 +1,293 @@
+/**
+ * GraphStore: one graph's nodes and edges as one call sees them, with every secondary structure
+ * kept in step: adjacency both ways (O/R), label and type index (A), property indexes (P).
+ *
+ * Invariants (checked by test/graph-store.test.ts by scanning the keyspace):
+ * - every E record has one O and one R entry and both of its ends exist as N records;
+ * - every label of a node (type of an edge) has one A entry; every indexed property one P entry;
+ * - no O/R/A/P entry exists for an id without a record.
+ * Every write goes through the call's WriteBatch, so a throw anywhere undoes all of it. Checks
+ * that can fail (unique indexes, unstorable values, missing ends) run before the record is put.
+ */
+import { decodeValue, encodeValue } from '../../codec/value.js';
+import { LarderError } from '../../errors.js';
+import type { Keyspace } from '../../keyspace/keyspace.js';
+import type { WriteBatch } from '../../keyspace/write-batch.js';
+import type { ViewContext } from '../view.js';
+import { Catalog, type IndexDef } from './catalog.js';
+import { GraphKeys, TAG, prefixRange, readId, type Kind } from './keys.js';
+import type { Direction, Props } from './validate.js';
+
+/** A node as the API returns it. */
+export interface NodeRec {
+  id: number;
+  labels: string[];
+  properties: Props;
+}
+
+/** An edge (relationship) as the API returns it. */
+export interface EdgeRec {
+  id: number;
+  from: number;
+  to: number;
+  type: string;
+  properties: Props;
+}
+
+/** One step along the adjacency: the edge, the node at its other end, its type and direction. */
+export interface Step {
+  edge: number;
+  other: number;
+  /** True when the edge points away from the node expanded. */
+  out: boolean;
+}
+
+/** One graph of the keyspace, bound to a call. */
+export class GraphStore {
+  readonly keys: GraphKeys;
+  readonly catalog: Catalog;
+  readonly ks: Keyspace;
+  readonly batch: WriteBatch;
+
+  constructor(ctx: ViewContext, name: string) {
+    this.ks = ctx.ks;
+    this.batch = ctx.batch;
+    this.keys = new GraphKeys(name);
+    this.catalog = new Catalog(ctx.ks, ctx.batch, this.keys);
+  }
+
+  // -- reads ------------------------------------------------------------------------------------
+
+  /** The node `id`, or undefined. */
+  node(id: number): NodeRec | undefined {
+    const v = this.ks.get(this.keys.node(id));
+    if (!v) return undefined;
+    const [labels, properties] = decodeValue(v) as [string[], Props];
+    return { id, labels, properties };
+  }
+
+  /** True when node `id` exists. */
+  hasNode(id: number): boolean {
+    return this.ks.has(this.keys.node(id));
+  }
+
+  /** The edge `id`, or undefined. */
+  edge(id: number): EdgeRec | undefined {
+    const v = this.ks.get(this.keys.edge(id));
+    if (!v) return undefined;
+    const [from, to, type, properties] = decodeValue(v) as [number, number, string, Props];
+    return { id, from, to, type, properties };
+  }
+
+  /** The node `id`, or NOT_FOUND. */
+  mustNode(id: number): NodeRec {
+    const n = this.node(id);
+    if (!n) throw new LarderError('NOT_FOUND', `node ${id} does not exist in graph "${this.keys.name}"`, { id });
+    return n;
+  }
+
+  /** The edge `id`, or NOT_FOUND. */
+  mustEdge(id: number): EdgeRec {
+    const e = this.edge(id);
+    if (!e) throw new LarderError('NOT_FOUND', `edge ${id} does not exist in graph "${this.keys.name}"`, { id });
+    return e;
+  }
+
+  /** Every node id in id order. */
+  *nodeIds(): IterableIterator<number> {
+    const at = this.keys.headLength;
+    for (const [k] of this.ks.range({ ...prefixRange(this.keys.prefix(TAG.node)), keysOnly: true })) yield readId(k, at);
+  }
+
+  /** Every node in id order. */
+  *nodes(): IterableIterator<NodeRec> {
+    const at = this.keys.headLength;
+    for (const [k, v] of this.ks.range(prefixRange(this.keys.prefix(TAG.node)))) {
+      const [labels, properties] = decodeValue(v) as [string[], Props];
+      yield { id: readId(k, at), labels, properties };
+    }
+  }
+
+  /** Every edge in id order (optionally only ids after `after`). */
+  *edges(after = 0): IterableIterator<EdgeRec> {
+    const at = this.keys.headLength;
+    const range = prefixRange(this.keys.prefix(TAG.edge));
+    for (const [k, v] of this.ks.range(after > 0 ? { gt: this.keys.edge(after), lt: range.lt } : range)) {
+      const [from, to, type, properties] = decodeValue(v) as [number, number, string, Props];
+      yield { id: readId(k, at), from, to, type, properties };
+    }
+  }
+
+  /** Ids of nodes with `label` (kind 'n') or edges of type `label` (kind 'e'), in id order. */
+  *idsByLabel(kind: Kind, label: string): IterableIterator<number> {
+    const p = this.keys.labelPrefix(kind, label);
+    for (const [k] of this.ks.range({ ...prefixRange(p), keysOnly: true })) yield readId(k, p.length);
+  }
+
+  /** Ids from a property index whose key lies in [lo, hi) (bounds are full P prefixes). */
+  *idsByIndexRange(lo: Uint8Array, hi: Uint8Array | undefined, loInclusive = true): IterableIterator<number> {
+    const r = loInclusive ? { gte: lo, lt: hi } : { gt: lo, lt: hi };
+    for (const [k] of this.ks.range({ ...r, keysOnly: true })) yield readId(k, k.length - 8);
+  }
+
+  /**
+   * The adjacency of `id`: each incident edge once, with the node at its other end. A self-loop
+   * appears once with direction 'both' (as its outgoing side). Types, when given, are each one
+   * prefix seek; without them the node's whole adjacency is one seek.
+   */
+  *steps(id: number, dir: Direction, types?: readonly string[]): IterableIterator<Step> {
+    if (dir !== 'in') yield* this.side(TAG.out, id, types, false);
+    if (dir !== 'out') yield* this.side(TAG.in, id, types, dir === 'both');
+  }
+
+  private *side(tag: number, id: number, types: readonly string[] | undefined, skipLoops: boolean): IterableIterator<Step> {
+    const out = tag === TAG.out;
+    const prefixes = types ? types.map((t) => this.keys.adjPrefix(tag, id, t)) : [this.keys.adjPrefix(tag, id)];
+    for (const p of prefixes) {
+      for (const [k] of this.ks.range({ ...prefixRange(p), keysOnly: true })) {
+        const other = readId(k, k.length - 16);
+        if (skipLoops && other === id) continue;
+        yield { edge: readId(k, k.length - 8), other, out };
+      }
+    }
+  }
+
+  /** Number of incident edges. */
+  degree(id: number, dir: Direction, types?: readonly string[]): number {
+    let n = 0;
+    for (const _ of this.steps(id, dir, types)) n++;
+    return n;
+  }
+
+  // -- writes -----------------------------------------------------------------------------------
+
+  /** Creates a node with a fresh id (or `id`, which must be unused). Arguments are validated. */
+  createNode(labels: string[], properties: Props, id?: number): NodeRec {
+    if (id === undefined) id = this.catalog.nextId('node');
+    else if (this.hasNode(id)) throw new LarderError('DUPLICATE_KEY', `node ${id} already exists`);
+    const rec: NodeRec = { id, labels, properties };
+    this.indexElement('n', id, [], {}, labels, properties);
+    this.batch.put(this.keys.node(id), encodeValue([labels, properties]));
+    return rec;
+  }
+
+  /** Replaces a node's labels and properties, keeping every index in step. */
+  writeNode(old: NodeRec, labels: string[], properties: Props): NodeRec {
+    this.indexElement('n', old.id, old.labels, old.properties, labels, properties);
+    this.batch.put(this.keys.node(old.id), encodeValue([labels, properties]));
+    return { id: old.id, labels, properties };
+  }
+
+  /** Removes a node; with `detach` its edges first, otherwise it must have none. */
+  deleteNode(n: NodeRec, detach: boolean): number {
+    let removed = 0;
+    const incident = [...this.steps(n.id, 'both')];
+    if (incident.length > 0 && !detach) {
+      throw new LarderError('BAD_VALUE', `node ${n.id} still has ${incident.length} edge(s); remove them first or pass { detach: true } (DETACH DELETE)`, { id: n.id });
+    }
+    for (const s of incident) {
+      const e = this.edge(s.edge);
+      if (e) { this.deleteEdge(e); removed++; }
+    }
+    this.indexElement('n', n.id, n.labels, n.properties, [], {});
+    this.batch.del(this.keys.node(n.id));
+    return removed;
+  }
+
+  /** Creates an edge between two existing nodes. */
+  createEdge(from: number, to: number, type: string, properties: Props): EdgeRec {
+    if (!this.hasNode(from)) throw new LarderError('NOT_FOUND', `cannot add a ${type} edge from node ${from}: it does not exist`, { id: from });
+    if (!this.hasNode(to)) throw new LarderError('NOT_FOUND', `cannot add a ${type} edge to node ${to}: it does not exist`, { id: to });
+    const id = this.catalog.nextId('edge');
+    this.indexElement('e', id, [], {}, [type], properties);
+    this.batch.put(this.keys.edge(id), encodeValue([from, to, type, properties]));
+    this.batch.put(this.keys.adj(TAG.out, from, type, to, id), EMPTY);
+    this.batch.put(this.keys.adj(TAG.in, to, type, from, id), EMPTY);
+    return { id, from, to, type, properties };
+  }
+
+  /** Replaces an edge's properties. */
+  writeEdge(old: EdgeRec, properties: Props): EdgeRec {
+    this.indexElement('e', old.id, [old.type], old.properties, [old.type], properties);
+    this.batch.put(this.keys.edge(old.id), encodeValue([old.from, old.to, old.type, properties]));
+    return { ...old, properties };
+  }
+
+  /** Removes an edge and its adjacency and index entries. */
+  deleteEdge(e: EdgeRec): void {
+    this.indexElement('e', e.id, [e.type], e.properties, [], {});
+    this.batch.del(this.keys.adj(TAG.out, e.from, e.type, e.to, e.id));
+    this.batch.del(this.keys.adj(TAG.in, e.to, e.type, e.from, e.id));
+    this.batch.del(this.keys.edge(e.id));
+  }
+
+  /**
+   * Moves an element's A and P entries from (oldLabels, oldProps) to (newLabels, newProps).
+   * Unique indexes are checked before anything of this element is written.
+   */
+  private indexElement(kind: Kind, id: number, oldLabels: readonly string[], oldProps: Props, newLabels: readonly string[], newProps: Props): void {
+    const defs = this.catalog.indexes().length ? this.catalog.indexes().filter((d) => d.kind === kind) : [];
+    const adds: Uint8Array[] = [];
+    const dels: Uint8Array[] = [];
+    for (const d of defs) {
+      const had = oldLabels.includes(d.label) && has(oldProps, d.property);
+      const will = newLabels.includes(d.label) && has(newProps, d.property);
+      const same = had && will && sameValue(oldProps[d.property], newProps[d.property]);
+      if (same) continue;
+      if (had) dels.push(this.keys.prop(kind, d.label, d.property, oldProps[d.property], id));
+      if (will) {
+        if (d.unique) this.checkUnique(d, newProps[d.property], id);
+        adds.push(this.keys.prop(kind, d.label, d.property, newProps[d.property], id));
+      }
+    }
+    for (const l of oldLabels) if (!newLabels.includes(l)) dels.push(this.keys.label(kind, l, id));
+    for (const l of newLabels) if (!oldLabels.includes(l)) adds.push(this.keys.label(kind, l, id));
+    for (const k of dels) this.batch.del(k);
+    for (const k of adds) this.batch.put(k, EMPTY);
+  }
+
+  /** Throws DUPLICATE_KEY when another element already holds `value` in a unique index. */
+  checkUnique(d: IndexDef, value: unknown, id: number): void {
+    const p = this.keys.propPrefix(d.kind, d.label, d.property, value);
+    for (const [k] of this.ks.range({ ...prefixRange(p), keysOnly: true, limit: 2 })) {
+      const other = readId(k, k.length - 8);
+      if (other !== id) {
+        throw new LarderError('DUPLICATE_KEY', `${d.kind === 'n' ? 'node' : 'edge'} ${other} already has ${d.label}.${d.property} = ${JSON.stringify(value) ?? String(value)} (unique index)`, { id: other, label: d.label, property: d.property });
+      }
+    }
+  }
+
+  /** Writes the P entries of an index over existing elements (checking uniqueness). */
+  buildIndex(d: IndexDef): number {
+    let n = 0;
+    for (const id of [...this.idsByLabel(d.kind, d.label)]) {
+      const props = d.kind === 'n' ? this.node(id)?.properties : this.edge(id)?.properties;
+      if (!props || !has(props, d.property)) continue;
+      if (d.unique) this.checkUnique(d, props[d.property], id);
+      this.batch.put(this.keys.prop(d.kind, d.label, d.property, props[d.property], id), EMPTY);
+      n++;
+    }
+    return n;
+  }
+
+  /** Removes every P entry of an index. */
+  clearIndex(d: IndexDef): void {
+    const p = this.keys.propPrefix(d.kind, d.label, d.property);
+    for (const [k] of [...this.ks.range({ ...prefixRange(p), keysOnly: true })]) this.batch.del(k);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function has(p: Props, k: string): boolean {
+  return Object.prototype.hasOwnProperty.call(p, k) && p[k] !== undefined && p[k] !== null;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const x = encodeValue(a);
+  const y = encodeValue(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
