@@ -42,7 +42,7 @@ export function killProfile(profile: string): void {
   for (const pid of pids) {
     try {
       const pgid = execSync(`ps -o pgid= -p ${pid}`).toString().trim();
-      if (pgid && pgid !== '0' && Number(pgid) !== process.pid) execSync(`kill -9 -- -${pgid}`);
+      if (pgid && pgid !== '0' && Number(pgid) !== process.pid) process.kill(-Number(pgid), 'SIGKILL');
     } catch {
       // The process exited between the two calls.
     }
