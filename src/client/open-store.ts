@@ -9,14 +9,14 @@
 import * as Comlink from 'comlink';
 import { LarderError } from '../errors.js';
 import type { ChangeEvent, StoreOptions, WorkerApi } from '../worker/protocol.js';
-import { WorkerHost } from '../worker/host.js';
+import type { WorkerHost } from '../worker/host.js';
 import { installErrorTransfer } from '../worker/comlink-errors.js';
 import { splitExport } from '../worker/export-format.js';
 import { Store } from './store.js';
 
 export type { StoreOptions } from '../worker/protocol.js';
 
-let localHost: WorkerHost | undefined;
+let localHost: Promise<WorkerHost> | undefined;
 let remote: Comlink.Remote<WorkerApi> | undefined;
 
 function connectWorker(): Comlink.Remote<WorkerApi> {
@@ -46,8 +46,10 @@ export async function openStore(name: string, options: StoreOptions = {}): Promi
   const useWorker = options.worker ?? (typeof Worker !== 'undefined' || typeof SharedWorker !== 'undefined');
   const opts: StoreOptions = { ...options, persist: options.persist ?? (typeof indexedDB !== 'undefined' || !!options.indexedDB) };
   if (!useWorker) {
-    localHost ??= new WorkerHost();
-    const host = localHost;
+    // Loaded only here, so a page that uses the worker does not carry the engine in its bundle.
+    // One host per thread (so one writer per store), created once even by concurrent opens.
+    localHost ??= import('../worker/host.js').then((m) => new m.WorkerHost());
+    const host = await localHost;
     const conn = await host.open(name, opts);
     return new Store(name, host, conn, (cb) => cb, () => {});
   }

@@ -11,6 +11,7 @@ import { graphView } from '../views/graph/index.js';
 import type { View } from '../views/view.js';
 import type { Call, ChangeEvent, StoreOptions, WireResult, WorkerApi } from './protocol.js';
 import { StoreEngine, toWire } from './store-engine.js';
+import { destroyDisk } from './disk.js';
 import type { WasmSource } from '../core/engine.js';
 
 /** Every view the worker serves. */
@@ -61,7 +62,7 @@ export class WorkerHost implements WorkerApi {
   }
 
   /** Runs calls for a connection. */
-  async dispatch(conn: number, calls: Call[]): Promise<WireResult[]> {
+  async dispatch(conn: number, calls: Call[] | Uint8Array): Promise<WireResult[] | Uint8Array> {
     let engine: StoreEngine;
     try {
       engine = await this.engineOf(conn);
@@ -118,7 +119,6 @@ export class WorkerHost implements WorkerApi {
       }
       await (await opened.engine).close();
     }
-    const { destroyDisk } = await import('./disk.js');
     await destroyDisk(c.name, options);
   }
 }
