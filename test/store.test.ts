@@ -216,7 +216,9 @@ describe('store: change feed, export/import, info, encryption', () => {
     expect(info.entries).toBe(1);
     expect(info.memory.wasmBytes).toBeGreaterThan(0);
     expect(info.commitLatencyMs.samples).toBe(1);
-    expect(info.lastCheckpoint).not.toBeNull();
+    expect(info.checkpoint.sinceOpen).toBe(1);
+    expect(info.checkpoint.time).toBeGreaterThan(0);
+    expect(info.wal.records).toBe(0);
     await s.destroy();
   });
 

@@ -44,10 +44,8 @@ export function storePanel(app: App, root: HTMLElement): Panel {
         app.store.listCollections(),
         app.store.graph().listGraphs(),
       ]);
-      // info.wal is the persistence layer's report: { wal: { records, bytes }, checkpoint: { time, sinceOpen }, ... }.
-      const disk = (info.wal ?? {}) as Info;
-      const wal = (disk.wal ?? {}) as Info;
-      const cp = (disk.checkpoint ?? {}) as Info;
+      const wal = (info.wal ?? {}) as Info;
+      const cp = (info.checkpoint ?? {}) as Info;
       const lat = (info.commitLatencyMs ?? {}) as Info;
       const docs = colls.reduce((s, c) => s + (c.count ?? 0), 0);
       replace(stats,
@@ -57,7 +55,7 @@ export function storePanel(app: App, root: HTMLElement): Panel {
         stat('Graphs', String(graphs.length), graphs.join(', ') || undefined),
         stat('Wasm memory', bytes(info.memory?.wasmBytes), `${bytes(info.memory?.liveBytes)} live`),
         stat('WAL since checkpoint', typeof wal.records === 'number' ? `${wal.records.toLocaleString()} records` : '—', typeof wal.bytes === 'number' ? bytes(wal.bytes) : undefined),
-        stat('Last checkpoint', ago(info.lastCheckpoint?.at ?? cp.time), `${cp.sinceOpen ?? 0} since open`),
+        stat('Last checkpoint', ago(cp.time), `${cp.sinceOpen ?? 0} since open`),
         stat('Commit latency', ms(lat.p50), `p99 ${ms(lat.p99)} · ${lat.samples ?? 0} samples`));
       raw.textContent = showPretty(info);
     } catch (e) {

@@ -13,7 +13,7 @@
  *   appended (no open transaction), and the checkpoint runs right after that append succeeds;
  *   later batches wait in `next`. So it never misses a committed write nor holds an uncommitted one.
  */
-import { decodeValue, encodeValue } from '../codec/value.js';
+import { ByteArena, Encoded, decodeValue, encodeValue } from '../codec/value.js';
 import { loadEngine, type WasmSource } from '../core/engine.js';
 import { LarderError, isLarderError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
@@ -23,6 +23,7 @@ import type { Call, ChangeEvent, StoreOptions, WireError, WireResult } from './p
 import { openDisk, type Disk } from './disk.js';
 import { decodeExport, encodeExport } from './export-format.js';
 import { LatencyWindow } from './latency.js';
+import { isPackedCalls, packResults, unpackCalls } from './wire.js';
 
 /** A group of batches committed by one disk append. */
 interface Group {
@@ -121,12 +122,30 @@ export class StoreEngine {
     return () => this.subscribers.delete(cb);
   }
 
-  /** Runs a message's calls in order and returns one result per call. */
-  async dispatch(calls: Call[]): Promise<WireResult[]> {
+  /**
+   * Runs a message's calls in order and returns one result per call. A packed message
+   * (src/worker/wire.ts) gets its results packed the same way: same calls, same semantics, one
+   * buffer each way instead of an object and an ArrayBuffer per call.
+   */
+  async dispatch(calls: Call[] | Uint8Array): Promise<WireResult[] | Uint8Array> {
+    if (!isPackedCalls(calls)) return this.dispatchCalls(calls);
+    let list: Call[];
+    try {
+      list = unpackCalls(calls);
+    } catch (e) {
+      return [[0, toWire(e)]];
+    }
+    // Packed results are copied into one buffer anyway: encode them into an arena, not an
+    // ArrayBuffer each.
+    const results = await this.dispatchCalls(list, list.length > 1 ? new ByteArena() : undefined);
+    return packResults(results) ?? results;
+  }
+
+  private async dispatchCalls(calls: Call[], arena?: ByteArena): Promise<WireResult[]> {
     if (this.closed) return calls.map(() => [0, { code: 'CLOSED', message: `store "${this.name}" is closed` }]);
     if (!Array.isArray(calls)) return [[0, { code: 'BAD_VALUE', message: 'dispatch takes an array of calls' }]];
     const txId = calls.length > 0 ? calls[0].tx : undefined;
-    if (txId !== undefined) return this.dispatchTx(txId, calls);
+    if (txId !== undefined) return this.dispatchTx(txId, calls, arena);
     // Anything outside the open transaction waits for it to end (serializable transactions).
     while (this.tx) await this.tx.ended;
     if (this.closed) return calls.map(() => [0, { code: 'CLOSED', message: `store "${this.name}" is closed` }]);
@@ -145,7 +164,7 @@ export class StoreEngine {
       const mark = batch.mark();
       const evMark = this.events.length;
       try {
-        results.push([1, encodeResult(this.run(call, batch))]);
+        results.push([1, encodeResult(this.run(call, batch), arena)]);
       } catch (e) {
         batch.rollbackTo(mark);
         this.events.length = evMark;
@@ -181,7 +200,9 @@ export class StoreEngine {
   /** Runs one call against its view (or the store itself). */
   private run(call: Call, batch: WriteBatch): unknown {
     if (!call || typeof call.t !== 'string' || typeof call.m !== 'string') throw new LarderError('UNKNOWN_OP', 'malformed call');
-    if (call.a instanceof Uint8Array) call = { ...call, a: decodeValue(call.a) as unknown[] };
+    // The message's bytes belong to this call alone (cloned from the page, or packed for it), so
+    // binary arguments may stay views into them instead of one copy each.
+    if (call.a instanceof Uint8Array) call = { ...call, a: decodeValue(call.a, { shareBytes: true }) as unknown[] };
     if (!Array.isArray(call.a)) throw new LarderError('UNKNOWN_OP', 'malformed call: arguments must be an array');
     if (call.t === 'store') return this.runStore(call, batch);
     const view = this.views.get(call.t);
@@ -200,12 +221,16 @@ export class StoreEngine {
         return list.map((c: Call, i: number) => {
           if (!c || typeof c !== 'object') throw new LarderError('BAD_VALUE', `atomic call ${i} is not a call`);
           if (c && c.t === 'store' && (c.m === 'atomic' || c.m.startsWith('tx'))) throw new LarderError('BAD_VALUE', `atomic call ${i}: cannot nest ${c.m}`);
+          let r: unknown;
           try {
-            return this.run(c, batch);
+            r = this.run(c, batch);
           } catch (e) {
             if (isLarderError(e)) throw new LarderError(e.code, `atomic call ${i} (${c?.t}.${c?.m}): ${e.message}`, e.details);
             throw e;
           }
+          // Encoded at once, like every call's result (a result may view engine memory that the
+          // next call changes); the list's encoding is the same bytes as encoding it whole.
+          return new Encoded(encodeResult(r));
         });
       }
       case 'info':
@@ -413,7 +438,7 @@ export class StoreEngine {
     this.flush();
   }
 
-  private async dispatchTx(id: number, calls: Call[]): Promise<WireResult[]> {
+  private async dispatchTx(id: number, calls: Call[], arena?: ByteArena): Promise<WireResult[]> {
     const tx = this.tx;
     if (!tx || tx.id !== id) {
       const why = this.deadTx.get(id) ?? new LarderError('BAD_VALUE', `transaction ${id} is not open`);
@@ -448,7 +473,7 @@ export class StoreEngine {
       this.events = tx.events;
       const evMark = tx.events.length;
       try {
-        results.push([1, encodeResult(this.run(call, tx.batch))]);
+        results.push([1, encodeResult(this.run(call, tx.batch), arena)]);
       } catch (e) {
         tx.batch.rollbackTo(mark);
         tx.events.length = evMark;
@@ -500,12 +525,17 @@ export class StoreEngine {
   /** Statistics for `store.info()`. */
   info(): Record<string, unknown> {
     const s = this.ks.engine.stats();
+    const disk = (this.disk.info() ?? {}) as { wal?: unknown; checkpoint?: Record<string, unknown>; pages?: unknown; commits?: unknown };
     return {
       name: this.name,
       entries: this.ks.size,
       memory: { wasmBytes: s.memoryBytes, liveBytes: s.liveBytes, liveBlocks: s.liveBlocks },
-      wal: this.disk.info(),
-      lastCheckpoint: this.lastCheckpoint,
+      // WAL records and bytes written since the last checkpoint (null when memory-only).
+      wal: disk.wal ?? null,
+      // The last checkpoint on disk (seq, time), how many this session wrote, and the last one's duration.
+      checkpoint: disk.checkpoint ? { ...disk.checkpoint, lastMs: this.lastCheckpoint?.ms ?? null } : null,
+      pages: disk.pages ?? null,
+      diskCommits: disk.commits ?? null,
       opsServed: this.opsServed,
       commits: this.seq,
       commitLatencyMs: { p50: this.latency.quantile(0.5), p99: this.latency.quantile(0.99), samples: this.latency.size },
@@ -515,6 +545,7 @@ export class StoreEngine {
       recovery: this.recovery,
     };
   }
+
 
   /** Waits for pending commits, then closes the disk. Later calls fail with CLOSED. */
   async close(): Promise<void> {
@@ -544,11 +575,15 @@ export function mergeOps(batches: WriteBatch[]): KeyOp[] {
 
 const OK_UNDEFINED: WireResult = [1, encodeValue(undefined)];
 
-/** Encodes a view's result for the wire; a result the codec cannot carry is a view bug. */
-function encodeResult(v: unknown): Uint8Array {
+/**
+ * Encodes a view's result for the wire (into `arena` when given); a result the codec cannot carry
+ * is a view bug. Called right after the view method returns, before any other engine call, so a
+ * result may hold views of engine memory (values.get returns its stored bytes that way).
+ */
+function encodeResult(v: unknown, arena?: ByteArena): Uint8Array {
   if (v === undefined) return OK_UNDEFINED[1] as Uint8Array;
   try {
-    return encodeValue(v);
+    return encodeValue(v, arena);
   } catch (e) {
     throw new LarderError('INTERNAL', `result cannot be encoded: ${(e as Error).message}`);
   }
