@@ -47,7 +47,7 @@ import { LarderError } from '../errors.js';
 import { MAX_DEPTH } from '../codec/limits.js';
 import { ObjectId } from '../codec/object-id.js';
 import { formatPath } from '../codec/path.js';
-import { readWtf8 } from '../codec/wtf8.js';
+import { readWtf8, writeWtf8 } from '../codec/wtf8.js';
 import { MaxKey, MinKey, TypeClass, typeClassOf } from './compare.js';
 
 /** Sort direction of one key component: 1 ascending, -1 descending. */
@@ -318,41 +318,24 @@ export class KeyBuilder {
     this.length = p;
   }
 
-  /** WTF-8 with 00 -> 00 FF, then 00 00. Inlined writer: keys are short and mostly ASCII. */
+  /** WTF-8 with 00 -> 00 FF, then 00 00, so a string component ends unambiguously. */
   private string(s: string): void {
     const n = s.length;
-    this.ensure(n * 3 + 2);
+    this.ensure(n * 4 + 2); // worst case: every unit a zero (2 bytes) or 3 WTF-8 bytes
     const b = this.buf;
-    let p = this.length;
-    for (let i = 0; i < n; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (c === 0) {
-          b[p++] = 0;
-          b[p++] = 0xff;
-        } else {
-          b[p++] = c;
-        }
-      } else if (c < 0x800) {
-        b[p++] = 0xc0 | (c >> 6);
-        b[p++] = 0x80 | (c & 63);
-      } else {
-        if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-          const d = s.charCodeAt(i + 1);
-          if (d >= 0xdc00 && d <= 0xdfff) {
-            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-            i++;
-            b[p++] = 0xf0 | (c >> 18);
-            b[p++] = 0x80 | ((c >> 12) & 63);
-            b[p++] = 0x80 | ((c >> 6) & 63);
-            b[p++] = 0x80 | (c & 63);
-            continue;
-          }
-        }
-        b[p++] = 0xe0 | (c >> 12);
-        b[p++] = 0x80 | ((c >> 6) & 63);
-        b[p++] = 0x80 | (c & 63);
+    const start = this.length;
+    let p = writeWtf8(s, b, start);
+    if (s.indexOf('\0') >= 0) {
+      // Rare: escape each 00 as 00 FF, moving bytes right from the end so nothing is overwritten.
+      let zeros = 0;
+      for (let i = start; i < p; i++) if (b[i] === 0) zeros++;
+      for (let i = p - 1, j = p - 1 + zeros; i >= start; i--) {
+        if (b[i] === 0) {
+          b[j--] = 0xff;
+          b[j--] = 0;
+        } else b[j--] = b[i];
       }
+      p += zeros;
     }
     b[p++] = 0;
     b[p++] = 0;
