@@ -10,6 +10,7 @@ import * as sortedBtree from 'sorted-btree';
 import { loadEngine } from '../src/core/engine.js';
 import { Table } from '../src/core/table.js';
 import { Tree } from '../src/core/tree.js';
+import { runEngineBench } from './engine.bench.js';
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -183,3 +184,7 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+// The views' worker-side methods in a loop (kv GET/SET, values get/set) vs a JS Map: see engine.bench.ts.
+console.log('');
+await runEngineBench();

@@ -6,6 +6,7 @@
 import { decodeValue, encodeValue } from '../codec/value.js';
 import { LarderError, isLarderError, type LarderErrorCode } from '../errors.js';
 import type { Call, WireError, WireResult } from '../worker/protocol.js';
+import { isPackedResults, packCalls, unpackResults } from '../worker/wire.js';
 
 interface Pending {
   call: Call;
@@ -22,11 +23,14 @@ export function fromWire(w: WireError): LarderError {
 export class CallQueue {
   private queue: Pending[] = [];
   private scheduled = false;
-  private readonly send: (calls: Call[]) => Promise<WireResult[]>;
+  private readonly send: (calls: Call[] | Uint8Array) => Promise<WireResult[] | Uint8Array>;
   private closedWith: LarderError | null = null;
 
-  /** A queue that sends each message with `send`. */
-  constructor(send: (calls: Call[]) => Promise<WireResult[]>) {
+  /**
+   * A queue that sends each message with `send`: packed into one buffer (src/worker/wire.ts),
+   * which the worker answers with packed results, or as a list of calls.
+   */
+  constructor(send: (calls: Call[] | Uint8Array) => Promise<WireResult[] | Uint8Array>) {
     this.send = send;
   }
 
@@ -74,7 +78,12 @@ export class CallQueue {
   private async deliver(items: Pending[]): Promise<void> {
     let results: WireResult[];
     try {
-      results = await this.send(items.map((p) => p.call));
+      const calls = items.map((p) => p.call);
+      // One buffer instead of an object and an ArrayBuffer per call for the browser to clone.
+      const reply = await this.send(packCalls(calls) ?? calls);
+      results = isPackedResults(reply) ? unpackResults(reply) : reply as WireResult[];
+      // A message refused whole (closed store, unreadable message) has one error for all calls.
+      if (results.length === 1 && items.length > 1 && results[0][0] === 0) results = items.map(() => results[0]);
     } catch (e) {
       if (items.length > 1 && isCloneError(e)) {
         // One uncloneable argument must not fail its neighbours: resend one call per message.

@@ -2,7 +2,10 @@
  * openStore: connects the page to the store's single writer and returns a Store.
  *
  * - `worker: true` (default in browsers): a SharedWorker shared by every tab of the origin, so
- *   there is exactly one writer per store; where SharedWorker does not exist, a dedicated worker.
+ *   there is exactly one writer per store. Where SharedWorker does not exist (Chrome on Android),
+ *   the tabs elect a leader with Web Locks: it runs the one dedicated worker and the others reach
+ *   it over a BroadcastChannel (leader-election.ts). Without Web Locks either, a dedicated worker
+ *   per tab (one writer per tab: only safe with one tab).
  * - `worker: false`: the engine runs in this thread (Node, tests, simple pages); one host per
  *   thread, so two openStore calls on the same name share one writer here too.
  */
@@ -13,21 +16,25 @@ import type { WorkerHost } from '../worker/host.js';
 import { installErrorTransfer } from '../worker/comlink-errors.js';
 import { splitExport } from '../worker/export-format.js';
 import { Store } from './store.js';
+import { canElectLeader, connectTabs } from './leader-election.js';
 
 export type { StoreOptions } from '../worker/protocol.js';
 
 let localHost: Promise<WorkerHost> | undefined;
-let remote: Comlink.Remote<WorkerApi> | undefined;
+let remote: WorkerApi | undefined;
 
-function connectWorker(): Comlink.Remote<WorkerApi> {
+function connectWorker(): WorkerApi {
   if (remote) return remote;
   installErrorTransfer();
   if (typeof SharedWorker !== 'undefined') {
     const w = new SharedWorker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
-    remote = Comlink.wrap<WorkerApi>(w.port);
+    remote = Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi;
+  } else if (typeof Worker !== 'undefined' && canElectLeader()) {
+    // The `new Worker(new URL(...))` stays here, literally, so bundlers find the worker entry.
+    remote = connectTabs(() => new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' }));
   } else if (typeof Worker !== 'undefined') {
     const w = new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
-    remote = Comlink.wrap<WorkerApi>(w);
+    remote = Comlink.wrap<WorkerApi>(w) as unknown as WorkerApi;
   } else {
     throw new LarderError('BAD_VALUE', 'no Worker in this environment: pass { worker: false }');
   }
@@ -56,7 +63,7 @@ export async function openStore(name: string, options: StoreOptions = {}): Promi
   const api = connectWorker();
   const { indexedDB: _factory, ...cloneable } = opts; // an IDBFactory cannot cross to a worker
   const conn = await api.open(name, cloneable);
-  return new Store(name, api as unknown as WorkerApi, conn, (cb) => Comlink.proxy((e: ChangeEvent) => cb(e)), () => {});
+  return new Store(name, api, conn, (cb) => Comlink.proxy((e: ChangeEvent) => cb(e)), () => {});
 }
 
 /** Loads an export (a Blob from `store.export()`, bytes, or chunks) into `store`, atomically. */

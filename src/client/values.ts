@@ -2,15 +2,18 @@
  * The plain-values API (`store.get/set/delete…`), shared by the store and by a transaction:
  * the same methods, only the transaction id differs.
  */
-import { encodeValue } from '../codec/value.js';
+import { ByteArena, encodeValue } from '../codec/value.js';
 import { LarderError, isLarderError } from '../errors.js';
 import type { CallQueue } from './call-queue.js';
 
-/** Encodes a value for the values view here on the page (the worker stores the bytes as they are). */
-export function encodeStored(value: unknown, what: string): Uint8Array {
+/**
+ * Encodes a value for the values view here on the page (the worker stores the bytes as they are),
+ * into `arena` when given (many values encoded for one call: no ArrayBuffer each).
+ */
+export function encodeStored(value: unknown, what: string, arena?: ByteArena): Uint8Array {
   if (value === undefined) throw new LarderError('BAD_VALUE', `${what}: value is undefined; use delete() to remove a key`);
   try {
-    return encodeValue(value);
+    return encodeValue(value, arena);
   } catch (e) {
     throw isLarderError(e) ? new LarderError(e.code, `${what}: ${e.message}`, e.details) : e;
   }
@@ -77,9 +80,11 @@ export class ValuesApi {
   setMany(entries: Array<[string, unknown]>): Promise<number> {
     try {
       if (!Array.isArray(entries)) throw new LarderError('BAD_VALUE', 'setMany takes an array of [key, value] pairs');
+      // The encodings only live until the call's arguments are encoded (copied) just below.
+      const arena = new ByteArena();
       return this.c('setMany', [entries.map((e, i) => {
         if (!Array.isArray(e) || e.length !== 2) throw new LarderError('BAD_VALUE', `setMany entry ${i} is not a [key, value] pair`);
-        return [e[0], encodeStored(e[1], `values.setMany entry ${i}`)];
+        return [e[0], encodeStored(e[1], `values.setMany entry ${i}`, arena)];
       })]);
     } catch (e) {
       return Promise.reject(e);

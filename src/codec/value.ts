@@ -361,10 +361,135 @@ function encodeAny(v: unknown, depth: number): void {
 }
 
 /**
- * Encodes a value into a new Uint8Array (see the format table at the top of this file).
- * Throws LarderError('BAD_VALUE') naming the path of the first unsupported part.
+ * Builds the encoding of an array straight from bytes, for results assembled from stored
+ * encodings (the values view's entries/keys/getMany): no JS value per element is made and
+ * re-encoded. Each element is opened with `item()` and then written with the methods below; the
+ * output is byte for byte what encodeValue gives for the equivalent array.
  */
-export function encodeValue(v: unknown): Uint8Array {
+export class EncodedArrayWriter {
+  private b = new Uint8Array(4096);
+  private p = 0;
+  /** Elements so far. */
+  count = 0;
+
+  private room(n: number): void {
+    if (this.p + n <= this.b.length) return;
+    let cap = this.b.length * 2;
+    while (cap < this.p + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.b.subarray(0, this.p));
+    this.b = next;
+  }
+
+  private varint(n: number): void {
+    while (n >= 0x80) {
+      this.b[this.p++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.b[this.p++] = n;
+  }
+
+  /** Starts the next element. */
+  item(): void {
+    this.count++;
+  }
+
+  /** Writes an array header of `n` elements (the elements follow). */
+  tuple(n: number): void {
+    this.room(9);
+    this.b[this.p++] = T_ARRAY;
+    this.varint(n);
+  }
+
+  /** Writes `undefined`. */
+  undefinedValue(): void {
+    this.room(1);
+    this.b[this.p++] = T_UNDEFINED;
+  }
+
+  /** Writes an already encoded value: `mem[start, end)`. */
+  raw(mem: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.room(n);
+    this.b.set(mem.subarray(start, end), this.p);
+    this.p += n;
+  }
+
+  /**
+   * Writes the string whose WTF-8 bytes are `mem[start, end)`. ASCII is copied as it is; anything
+   * else goes through a string, so it is checked and tagged exactly as encodeValue tags it
+   * (throws CORRUPT for invalid WTF-8, like readWtf8).
+   */
+  wtf8String(mem: Uint8Array, start: number, end: number, what = 'string'): void {
+    const n = end - start;
+    let i = start;
+    while (i < end && mem[i] < 0x80) i++;
+    if (i < end) {
+      const enc = encodeValue(readWtf8(mem, start, end, what));
+      this.raw(enc, 0, enc.length);
+      return;
+    }
+    this.room(9 + n);
+    this.b[this.p++] = T_STR;
+    this.varint(n);
+    this.b.set(mem.subarray(start, end), this.p);
+    this.p += n;
+  }
+
+  /** The encoding of the whole array. */
+  finish(): Encoded {
+    const out = new Uint8Array(1 + varintSize(this.count) + this.p);
+    out[0] = T_ARRAY;
+    let q = 1;
+    let n = this.count;
+    while (n >= 0x80) {
+      out[q++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    out[q++] = n;
+    out.set(this.b.subarray(0, this.p), q);
+    return new Encoded(out);
+  }
+}
+
+/**
+ * A bump allocator for many small encodings that die together (the results of one message):
+ * each is a view into a shared chunk, so encoding 100k results allocates a few chunks instead of
+ * 100k ArrayBuffers. A view keeps its whole chunk alive, so use one only for short-lived bytes.
+ */
+export class ByteArena {
+  private chunk: Uint8Array | undefined;
+  private used = 0;
+  /** Size of the next chunk: small first (most messages carry one call), doubling up to the max. */
+  private next = 1024;
+
+  /** An arena allocating chunks of at most `maxChunk` bytes. */
+  constructor(private readonly maxChunk = 64 * 1024) {}
+
+  /** A copy of `bytes` inside the arena. */
+  copy(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    let c = this.chunk;
+    if (c === undefined || n > c.length - this.used) {
+      // Large values get a buffer of their own; the current chunk keeps serving small ones.
+      if (n > this.maxChunk >>> 2) return bytes.slice();
+      while (this.next < n) this.next *= 2;
+      c = this.chunk = new Uint8Array(this.next);
+      if (this.next < this.maxChunk) this.next *= 2;
+      this.used = 0;
+    }
+    const out = c.subarray(this.used, this.used + n);
+    out.set(bytes);
+    this.used += n;
+    return out;
+  }
+}
+
+/**
+ * Encodes a value into a new Uint8Array (see the format table at the top of this file), or into
+ * `arena` when given. Throws LarderError('BAD_VALUE') naming the path of the first unsupported part.
+ */
+export function encodeValue(v: unknown, arena?: ByteArena): Uint8Array {
   // A getter inside the value may call encodeValue again: give the inner call its own buffer.
   if (busy) {
     const saved = { buf, dv, pos, stack: ancestors.slice() };
@@ -373,7 +498,7 @@ export function encodeValue(v: unknown): Uint8Array {
     pos = 0;
     busy = false;
     try {
-      return encodeValue(v);
+      return encodeValue(v, arena);
     } finally {
       ({ buf, dv, pos } = saved);
       ancestors.length = 0;
@@ -385,7 +510,7 @@ export function encodeValue(v: unknown): Uint8Array {
   pos = 0;
   try {
     encodeAny(v, 0);
-    return buf.slice(0, pos);
+    return arena === undefined ? buf.slice(0, pos) : arena.copy(buf.subarray(0, pos));
   } catch (e) {
     if (e instanceof EncodeFail) {
       const segs = e.segments.reverse();
@@ -407,8 +532,12 @@ export function encodeValue(v: unknown): Uint8Array {
 // Decoder. Module-level cursor state: decoding runs no user code, so it cannot re-enter.
 
 let src: Uint8Array = new Uint8Array(0);
-let sdv: DataView = new DataView(new ArrayBuffer(0));
+// Made on first use: most values hold no float, and a DataView per decoded value is measurable
+// when a message carries 100k small results.
+let sdv: DataView | null = null;
 let at = 0;
+/** Decoded Uint8Arrays are views into `src` instead of copies (see decodeValue's `shareBytes`). */
+let shareBytes = false;
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function corrupt(why: string): never {
@@ -439,6 +568,10 @@ function need(n: number): void {
   if (n > src.length - at) corrupt('truncated input');
 }
 
+/** Strings up to this many bytes take the ASCII fast path in readStr. */
+const SHORT_STR = 64;
+const shortCodes: number[] = [];
+
 /**
  * Reads a varint length and that many string bytes. `wtf8` says the bytes may hold encoded lone
  * surrogates: tagged WTF-8 strings go straight to the strict WTF-8 reader; object keys (untagged)
@@ -451,16 +584,18 @@ function readStr(wtf8: 'no' | 'maybe' | 'yes'): string {
   const end = start + len;
   at = end;
   if (wtf8 === 'yes') return readWtf8(src, start, end);
-  if (len <= 24) {
-    // Short ASCII strings: a char loop is several times cheaper than a TextDecoder call.
-    let s = '';
-    let i = start;
-    for (; i < end; i++) {
-      const c = src[i]!;
+  if (len <= SHORT_STR) {
+    // Short ASCII strings: the codes gathered in a reused array and made into one string at once
+    // beat a TextDecoder call, and unlike `s += char` leave no intermediate string per char.
+    const codes = shortCodes;
+    codes.length = len;
+    let i = 0;
+    for (; i < len; i++) {
+      const c = src[start + i]!;
       if (c >= 0x80) break;
-      s += String.fromCharCode(c);
+      codes[i] = c;
     }
-    if (i === end) return s;
+    if (i === len) return String.fromCharCode.apply(null, codes);
   }
   try {
     return textDecoder.decode(src.subarray(start, end));
@@ -504,6 +639,7 @@ function readKey(): string {
 
 function readF64(): number {
   need(8);
+  if (sdv === null) sdv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const x = sdv.getFloat64(at, true);
   at += 8;
   return x;
@@ -570,8 +706,9 @@ function decodeAny(depth: number): unknown {
     case T_BYTES: {
       const n = readUvarint();
       need(n);
-      // slice, not subarray: the source may be a view of wasm memory that is reused.
-      const out = src.slice(at, at + n);
+      // slice, not subarray, unless the caller owns the source for good (shareBytes): it may be
+      // a view of wasm memory that is reused.
+      const out = shareBytes ? src.subarray(at, at + n) : src.slice(at, at + n);
       at += n;
       return out;
     }
@@ -618,15 +755,21 @@ function decodeAny(depth: number): unknown {
 /**
  * Decodes bytes made by encodeValue. Throws LarderError('CORRUPT') for anything that is not
  * exactly one well-formed encoded value (including trailing bytes); never any other error.
+ *
+ * With `shareBytes`, decoded Uint8Arrays are views into `bytes` rather than copies: one
+ * allocation less per binary value, for a caller that owns `bytes` and never changes or reuses
+ * it (the worker decoding a message it received). Such a view keeps all of `bytes` alive.
  */
-export function decodeValue(bytes: Uint8Array): unknown {
+export function decodeValue(bytes: Uint8Array, opts?: { shareBytes?: boolean }): unknown {
   if (!(bytes instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'decodeValue expects a Uint8Array');
   const prevSrc = src;
   const prevDv = sdv;
   const prevAt = at;
+  const prevShare = shareBytes;
   src = bytes;
-  sdv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  sdv = null;
   at = 0;
+  shareBytes = opts?.shareBytes === true;
   try {
     const v = decodeAny(0);
     if (at !== bytes.length) corrupt('trailing bytes');
@@ -635,5 +778,6 @@ export function decodeValue(bytes: Uint8Array): unknown {
     src = prevSrc;
     sdv = prevDv;
     at = prevAt;
+    shareBytes = prevShare;
   }
 }

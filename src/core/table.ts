@@ -201,6 +201,8 @@ export class Table {
    * One step of a Redis-style cursor iteration: up to `count` entries (fewer when they exceed
    * about 1 MiB, and possibly none on a table with many deleted slots) starting at `cursor`
    * (0 starts). Returns copies of the entries and the next cursor, 0 when the iteration is done.
+   * The copies are views into one copy of the batch (about 1 MiB at most): slice an entry to keep
+   * it alone for long.
    * Entries present for the whole iteration are returned exactly once, even when keys are
    * inserted and deleted between calls; entries added or removed meanwhile may or may not appear.
    */
@@ -215,15 +217,17 @@ export class Table {
     const n = this.engine.check(this.x.tableScan(h, cursor, Math.min(count, MAX_CURSOR), SCAN_BYTES), 'table.scan');
     this.refresh();
     const io = this.io;
-    const u8 = this.u8;
-    const dv = this.dv;
-    let p = io[IO.OUT_PTR];
+    // One copy of the batch, every key and value a view into it: one allocation per batch, not
+    // two ArrayBuffers per entry (a checkpoint snapshot reads every entry this way).
+    const start = io[IO.OUT_PTR];
+    const copy = this.u8.slice(start, start + io[IO.OUT_LEN]);
+    let p = 0;
     const entries: [Uint8Array, Uint8Array][] = [];
     for (let i = 0; i < n; i++) {
-      const kl = dv.getUint32(p, true);
-      const vl = dv.getUint32(p + 4, true);
+      const kl = (copy[p] | (copy[p + 1] << 8) | (copy[p + 2] << 16) | (copy[p + 3] << 24)) >>> 0;
+      const vl = (copy[p + 4] | (copy[p + 5] << 8) | (copy[p + 6] << 16) | (copy[p + 7] << 24)) >>> 0;
       const k = p + 8;
-      entries.push([u8.slice(k, k + kl), u8.slice(k + kl, k + kl + vl)]);
+      entries.push([copy.subarray(k, k + kl), copy.subarray(k + kl, k + kl + vl)]);
       p = k + kl + vl;
     }
     const next = io[IO.MORE];

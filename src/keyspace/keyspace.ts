@@ -11,7 +11,7 @@
  */
 import type { Engine } from '../core/engine.js';
 import { Table } from '../core/table.js';
-import { Tree, type RangeOptions } from '../core/tree.js';
+import { Tree, type RangeOptions, type RawVisitor } from '../core/tree.js';
 
 
 /** The engine-backed map of byte keys to byte values. */
@@ -51,6 +51,14 @@ export class Keyspace {
     return this.isPoint(key) ? this.table.get(key) : this.tree.get(key);
   }
 
+  /**
+   * The value at `key` as a view into engine memory (no copy), or undefined. Valid only until
+   * the next call into the engine: copy it, or encode it at once, to keep it.
+   */
+  getView(key: Uint8Array): Uint8Array | undefined {
+    return this.isPoint(key) ? this.table.getView(key) : this.tree.getView(key);
+  }
+
   /** True when `key` is present. */
   has(key: Uint8Array): boolean {
     return this.isPoint(key) ? this.table.has(key) : this.tree.has(key);
@@ -60,6 +68,18 @@ export class Keyspace {
   putRaw(key: Uint8Array, value: Uint8Array): void {
     if (this.isPoint(key)) this.table.put(key, value);
     else this.tree.put(key, value);
+  }
+
+  /** Stores many entries without undo (one engine call per structure and chunk; later pairs win). */
+  putManyRaw(entries: Array<readonly [Uint8Array, Uint8Array]>): void {
+    let point: Array<readonly [Uint8Array, Uint8Array]> | undefined;
+    let ordered: Array<readonly [Uint8Array, Uint8Array]> | undefined;
+    for (const e of entries) {
+      if (this.isPoint(e[0])) (point ??= []).push(e);
+      else (ordered ??= []).push(e);
+    }
+    if (point) this.table.putMany(point);
+    if (ordered) this.tree.putMany(ordered);
   }
 
   /** Removes `key` without undo; true when it was present. */
@@ -83,6 +103,14 @@ export class Keyspace {
   /** Entries of the ordered part in key order (bounds and prefix as in RangeOptions). */
   range(opts: RangeOptions): IterableIterator<[Uint8Array, Uint8Array]> {
     return this.tree.range(opts);
+  }
+
+  /**
+   * Zero-copy walk of the ordered part (see Tree.forEachRaw): `visit` gets offsets into engine
+   * memory, valid only during the call, and must not call into the engine. Returns the count.
+   */
+  forEachRaw(opts: RangeOptions, visit: RawVisitor): number {
+    return this.tree.forEachRaw(opts, visit);
   }
 
   /** Every entry whose key starts with `prefix`, point-tag keys included (unordered for those). */

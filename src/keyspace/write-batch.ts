@@ -40,6 +40,29 @@ export class WriteBatch {
     this.redo.push({ op: 'put', key, value });
   }
 
+  /**
+   * Writes many entries, in order: the same as `put` for each, in two engine calls per chunk
+   * instead of two per entry. Every previous value is read before any is written; for a key
+   * written twice both undo records then hold the value from before the batch, and rolling back
+   * (newest first) still ends at that value.
+   */
+  putMany(entries: Array<readonly [Uint8Array, Uint8Array]>): void {
+    const n = entries.length;
+    if (n === 0) return;
+    const keys: Uint8Array[] = new Array(n);
+    for (let i = 0; i < n; i++) keys[i] = entries[i][0];
+    const prev = this.ks.getMany(keys);
+    // Undo first: if the engine fails part way (out of memory), rolling back restores every key,
+    // written or not (restoring an unwritten one rewrites the value it still has).
+    for (let i = 0; i < n; i++) {
+      const [key, value] = entries[i];
+      this.undoKeys.push(key);
+      this.undoPrev.push(prev[i]);
+      this.redo.push({ op: 'put', key, value });
+    }
+    this.ks.putManyRaw(entries);
+  }
+
   /** Deletes `key`; true when it existed. */
   del(key: Uint8Array): boolean {
     const prev = this.ks.get(key);

@@ -4,7 +4,7 @@
  * a prefix listing is a seek plus a walk. Values are encoded with the value codec, which rejects
  * what cannot be stored (functions, symbols, cycles) with BAD_VALUE.
  */
-import { Encoded } from '../codec/value.js';
+import { Encoded, EncodedArrayWriter } from '../codec/value.js';
 import { LarderError } from '../errors.js';
 import { prefixSuccessor } from '../keys/encode.js';
 import { MAX_BYTES_PER_UNIT, readWtf8, writeWtf8 } from '../codec/wtf8.js';
@@ -19,6 +19,19 @@ export const MAX_VALUE_KEY = 65535;
 /** The keyspace key of a plain value. */
 export function valueKey(key: unknown): Uint8Array {
   if (typeof key !== 'string') throw new LarderError('BAD_VALUE', `key must be a string, got ${describe(key)}`);
+  const n = key.length;
+  if (n <= 256) {
+    // ASCII (most keys): the exact bytes in one allocation.
+    const k = new Uint8Array(1 + n);
+    k[0] = VALUES_TAG;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = key.charCodeAt(i);
+      if (c >= 0x80) break;
+      k[i + 1] = c;
+    }
+    if (i === n) return k;
+  }
   // WTF-8, not TextEncoder: distinct strings (even with lone surrogates) must stay distinct keys.
   const buf = new Uint8Array(1 + key.length * MAX_BYTES_PER_UNIT);
   buf[0] = VALUES_TAG;
@@ -52,7 +65,8 @@ function wrap(v: Uint8Array | undefined): Encoded | undefined {
 }
 
 function get(ctx: ViewContext, key: unknown): unknown {
-  return wrap(ctx.ks.get(valueKey(key)));
+  // No copy: the engine encodes a call's result before its next engine call (store-engine.ts).
+  return wrap(ctx.ks.getView(valueKey(key)));
 }
 
 function set(ctx: ViewContext, key: unknown, value: unknown): void {
@@ -67,9 +81,17 @@ function has(ctx: ViewContext, key: unknown): boolean {
   return ctx.ks.has(valueKey(key));
 }
 
-function getMany(ctx: ViewContext, keys: unknown): unknown[] {
+function getMany(ctx: ViewContext, keys: unknown): unknown {
   if (!Array.isArray(keys)) throw new LarderError('BAD_VALUE', 'getMany takes an array of keys');
-  return ctx.ks.getMany(keys.map(valueKey)).map(wrap);
+  // The reply is assembled from the stored encodings directly: the same bytes as encoding an
+  // array of Encoded/undefined, without an object per value.
+  const w = new EncodedArrayWriter();
+  for (const v of ctx.ks.getMany(keys.map(valueKey))) {
+    w.item();
+    if (v === undefined) w.undefinedValue();
+    else w.raw(v, 0, v.length);
+  }
+  return w.finish();
 }
 
 function setMany(ctx: ViewContext, entries: unknown): number {
@@ -79,7 +101,7 @@ function setMany(ctx: ViewContext, entries: unknown): number {
     if (!Array.isArray(e) || e.length !== 2) throw new LarderError('BAD_VALUE', `setMany entry ${i} is not a [key, value] pair`);
     return [valueKey(e[0]), encoded(e[1], `setMany entry ${i}`)] as const;
   });
-  for (const [k, v] of pairs) ctx.batch.put(k, v);
+  ctx.batch.putMany(pairs);
   return pairs.length;
 }
 
@@ -96,34 +118,45 @@ function rangeOf(prefix: unknown): { gte: Uint8Array; lt?: Uint8Array } {
   return hi ? { gte: p, lt: hi } : { gte: p };
 }
 
-function keys(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): string[] {
-  const out: string[] = [];
-  const limit = opts?.limit ?? Infinity;
-  for (const [k] of ctx.ks.range({ ...rangeOf(opts?.prefix), keysOnly: true })) {
-    if (out.length >= limit) break;
-    out.push(keyOfValueKey(k));
-  }
-  return out;
+/** A `limit` option as the listing methods apply it: stop once the output holds that many. */
+function limitOf(opts: { limit?: number } | undefined): number {
+  return opts?.limit ?? Infinity;
 }
 
-function entries(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): Array<[string, Encoded]> {
-  const out: Array<[string, Encoded]> = [];
-  const limit = opts?.limit ?? Infinity;
-  for (const [k, v] of ctx.ks.range(rangeOf(opts?.prefix))) {
-    if (out.length >= limit) break;
-    out.push([keyOfValueKey(k), new Encoded(v)]);
-  }
-  return out;
+// keys/entries/count walk the tree without copying entries out (forEachRaw) and write the reply's
+// encoding straight from engine memory: a 100k-entry listing makes no JS object per entry.
+
+function keys(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): unknown {
+  const w = new EncodedArrayWriter();
+  const limit = limitOf(opts);
+  ctx.ks.forEachRaw({ ...rangeOf(opts?.prefix), keysOnly: true }, (mem, ko, kl) => {
+    if (w.count >= limit) return false;
+    w.item();
+    w.wtf8String(mem, ko + 1, ko + kl, 'key');
+  });
+  return w.finish();
+}
+
+function entries(ctx: ViewContext, opts?: { prefix?: string; limit?: number }): unknown {
+  const w = new EncodedArrayWriter();
+  const limit = limitOf(opts);
+  ctx.ks.forEachRaw(rangeOf(opts?.prefix), (mem, ko, kl, vo, vl) => {
+    if (w.count >= limit) return false;
+    w.item();
+    w.tuple(2);
+    w.wtf8String(mem, ko + 1, ko + kl, 'key');
+    w.raw(mem, vo, vo + vl);
+  });
+  return w.finish();
 }
 
 function count(ctx: ViewContext, opts?: { prefix?: string }): number {
-  let n = 0;
-  for (const _ of ctx.ks.range({ ...rangeOf(opts?.prefix), keysOnly: true })) n++;
-  return n;
+  return ctx.ks.forEachRaw({ ...rangeOf(opts?.prefix), keysOnly: true }, () => {});
 }
 
 function clear(ctx: ViewContext): number {
-  const all = keys(ctx).map(valueKey);
+  const all: Uint8Array[] = [];
+  for (const [k] of ctx.ks.range({ ...rangeOf(''), keysOnly: true })) all.push(k);
   for (const k of all) ctx.batch.del(k);
   return all.length;
 }

@@ -68,8 +68,11 @@ export interface ChangeEvent {
 export interface WorkerApi {
   /** Opens (or joins) the store `name`; resolves once recovered. Returns a connection id. */
   open(name: string, options: StoreOptions): Promise<number>;
-  /** Runs calls in order; one result per call. */
-  dispatch(conn: number, calls: Call[]): Promise<WireResult[]>;
+  /**
+   * Runs calls in order; one result per call. Calls packed into one buffer (src/worker/wire.ts)
+   * get their results packed the same way.
+   */
+  dispatch(conn: number, calls: Call[] | Uint8Array): Promise<WireResult[] | Uint8Array>;
   /** Registers a change-feed callback for this connection. */
   subscribe(conn: number, cb: (e: ChangeEvent) => void): Promise<void>;
   /** Writes a checkpoint now (waits for pending commits). */

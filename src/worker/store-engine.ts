@@ -91,6 +91,9 @@ export class StoreEngine {
   private readonly housekeeper: ReturnType<typeof setInterval> | undefined;
   /** View events of the message being run (see ViewContext.emit). */
   private events: NonNullable<ChangeEvent['events']> = [];
+  /** The events list `emitFn` appends to (see context()). */
+  private emitTo: NonNullable<ChangeEvent['events']> | null = null;
+  private emitFn: ViewContext['emit'] = () => {};
 
   private constructor(name: string, options: StoreOptions, ks: Keyspace, disk: Disk, views: View[], recovery: unknown) {
     this.name = name;
@@ -202,14 +205,14 @@ export class StoreEngine {
     if (!call || typeof call.t !== 'string' || typeof call.m !== 'string') throw new LarderError('UNKNOWN_OP', 'malformed call');
     // The message's bytes belong to this call alone (cloned from the page, or packed for it), so
     // binary arguments may stay views into them instead of one copy each.
-    if (call.a instanceof Uint8Array) call = { ...call, a: decodeValue(call.a, { shareBytes: true }) as unknown[] };
-    if (!Array.isArray(call.a)) throw new LarderError('UNKNOWN_OP', 'malformed call: arguments must be an array');
-    if (call.t === 'store') return this.runStore(call, batch);
+    const args = call.a instanceof Uint8Array ? decodeValue(call.a, SHARE_BYTES) : call.a;
+    if (!Array.isArray(args)) throw new LarderError('UNKNOWN_OP', 'malformed call: arguments must be an array');
+    if (call.t === 'store') return this.runStore({ ...call, a: args }, batch);
     const view = this.views.get(call.t);
     if (!view || !Object.prototype.hasOwnProperty.call(view.methods, call.m)) {
       throw new LarderError('UNKNOWN_OP', `unknown operation ${call.t}.${call.m}`);
     }
-    return view.methods[call.m](this.context(batch), ...call.a);
+    return view.methods[call.m](this.context(batch), ...args);
   }
 
   private runStore(call: Call, batch: WriteBatch): unknown {
@@ -246,7 +249,12 @@ export class StoreEngine {
 
   private context(batch: WriteBatch): ViewContext {
     const events = this.events;
-    return { ks: this.ks, batch, now: Date.now(), emit: (type, data) => void events.push({ type, data }) };
+    // One emit function per events list (a message's, or a transaction's), not one per call.
+    if (this.emitTo !== events) {
+      this.emitTo = events;
+      this.emitFn = (type, data) => void events.push({ type, data });
+    }
+    return { ks: this.ks, batch, now: Date.now(), emit: this.emitFn };
   }
 
   /** Runs every view's periodic work (active expiry...) as one committed batch. */
@@ -278,9 +286,12 @@ export class StoreEngine {
     g.events.push(...events);
     if (this.options.durability === 'relaxed') {
       // The caller is not waiting for the disk: send its reply first, start the append after.
+      // Waiting a few ms gathers the writes of that window into one IndexedDB transaction: each
+      // transaction costs the browser far more than the writes in it, and a stream of relaxed
+      // writes otherwise runs one after another (still "on disk within milliseconds").
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setTimeout(() => { this.flushScheduled = false; this.flush(); }, 0);
+        setTimeout(() => { this.flushScheduled = false; this.flush(); }, RELAXED_GROUP_MS);
       }
     } else this.flush();
     return g.done;
@@ -373,7 +384,8 @@ export class StoreEngine {
   private afterCommit(): void {
     this.pulse();
     if (!this.checkpointWanted && !this.closed && this.disk.needsCheckpoint()) this.checkpointWanted = true;
-    this.flush();
+    // Relaxed writes queued meanwhile have a timer that flushes them (see commit()).
+    if (!this.flushScheduled) this.flush();
   }
 
   /** Writes a checkpoint as soon as the pipeline allows; resolves when it is on disk. */
@@ -575,6 +587,12 @@ export function mergeOps(batches: WriteBatch[]): KeyOp[] {
 
 const OK_UNDEFINED: WireResult = [1, encodeValue(undefined)];
 
+/** decodeValue's options for a message's arguments (see run()). */
+const SHARE_BYTES = { shareBytes: true } as const;
+
+/** How long relaxed writes gather before their disk append starts (see commit()). */
+const RELAXED_GROUP_MS = 4;
+
 /**
  * Encodes a view's result for the wire (into `arena` when given); a result the codec cannot carry
  * is a view bug. Called right after the view method returns, before any other engine call, so a
@@ -582,6 +600,8 @@ const OK_UNDEFINED: WireResult = [1, encodeValue(undefined)];
  */
 function encodeResult(v: unknown, arena?: ByteArena): Uint8Array {
   if (v === undefined) return OK_UNDEFINED[1] as Uint8Array;
+  // An Encoded result (a stored value) encodes as its bytes: copy them without the codec's walk.
+  if (v instanceof Encoded) return arena === undefined ? v.bytes.slice() : arena.copy(v.bytes);
   try {
     return encodeValue(v, arena);
   } catch (e) {

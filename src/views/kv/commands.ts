@@ -34,11 +34,27 @@ export const COMMANDS: CommandTable = Object.assign(
 /** Commands that only make sense on a connection; the facade implements them. */
 const CONNECTION = new Set(['MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'SUBSCRIBE', 'PSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE']);
 
-/** The command for argv, after the unknown-command and arity checks Redis makes before running. */
-export function resolve(argv: Uint8Array[]): Command {
+/**
+ * Commands already resolved, by the name exactly as the page sent it ('GET', 'get'...): most
+ * calls skip building and case-folding the name. Only hits are cached, so every error path below
+ * runs as before.
+ */
+const byName = new Map<string, Command>();
+
+/**
+ * The command for argv, after the unknown-command and arity checks Redis makes before running.
+ * `sent` is argv[0] as the page sent it, when known (a string enables the cache).
+ */
+export function resolve(argv: Uint8Array[], sent?: unknown): Command {
   if (argv.length === 0) throw rerr('SYNTAX', "ERR unknown command '', with args beginning with: ");
+  let cmd = typeof sent === 'string' ? byName.get(sent) : undefined;
+  if (cmd !== undefined) {
+    if ((cmd.arity > 0 && argv.length !== cmd.arity) || argv.length < -cmd.arity) throw arityError(upper(argv[0]));
+    return cmd;
+  }
   const name = upper(argv[0]);
-  const cmd = name ? COMMANDS[name.toLowerCase()] : undefined;
+  cmd = name ? COMMANDS[name.toLowerCase()] : undefined;
+  if (cmd && typeof sent === 'string' && byName.size < 1024) byName.set(sent, cmd);
   if (!cmd) {
     if (CONNECTION.has(name)) throw rerr('SYNTAX', `ERR ${name} is a connection command: use kv.${name === 'MULTI' ? 'multi()' : name.toLowerCase() + '()'} (or sendCommand on a KvApi, which keeps the connection state)`);
     let args = '';
@@ -49,7 +65,7 @@ export function resolve(argv: Uint8Array[]): Command {
   return cmd;
 }
 
-/** Runs one command. */
-export function runCommand(db: Db, argv: Uint8Array[]): Reply {
-  return resolve(argv).fn(db, argv);
+/** Runs one command (`sent`: argv[0] as the page sent it, see resolve). */
+export function runCommand(db: Db, argv: Uint8Array[], sent?: unknown): Reply {
+  return resolve(argv, sent).fn(db, argv);
 }

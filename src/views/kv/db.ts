@@ -18,6 +18,8 @@ import {
 } from './layout.js';
 
 const EMPTY = new Uint8Array(0);
+/** setString's "look the key up yourself". */
+const LOOKUP: unique symbol = Symbol('lookup');
 
 /** A command's view of the Redis keyspace. */
 export class Db {
@@ -37,7 +39,8 @@ export class Db {
 
   /** The meta of `key`, expired or not (the active cycle and SCAN look without expiring). */
   rawMeta(key: Uint8Array): Meta | undefined {
-    const v = this.ctx.ks.get(metaKey(key));
+    // A view, not a copy: decodeMeta copies what it keeps before any other engine call.
+    const v = this.ctx.ks.getView(metaKey(key));
     return v === undefined ? undefined : decodeMeta(v);
   }
 
@@ -81,9 +84,13 @@ export class Db {
     this.touch(key, event);
   }
 
-  /** Writes a whole string value, creating the key or replacing any value (SET semantics). */
-  setString(key: Uint8Array, value: Uint8Array, exp: number, event = 'set'): void {
-    const old = this.lookup(key);
+  /**
+   * Writes a whole string value, creating the key or replacing any value (SET semantics). A
+   * caller that has just looked the key up passes what `lookup` returned as `current`, which
+   * saves a second lookup (a repeated lookup returns the same: the first one already expired).
+   */
+  setString(key: Uint8Array, value: Uint8Array, exp: number, event = 'set', current: Meta | undefined | typeof LOOKUP = LOOKUP): void {
+    const old = current === LOOKUP ? this.lookup(key) : current;
     if (old && old.type !== T.string) this.remove(key, old);
     const meta: Meta = { type: T.string, exp, str: value, count: 0, head: 0, tail: 0 };
     if (old && old.type === T.string) {
@@ -124,7 +131,7 @@ export class Db {
 
   /** Number of keys (expired ones not yet reclaimed included, as in Redis). */
   count(): number {
-    const v = this.ctx.ks.get(DIR_COUNT);
+    const v = this.ctx.ks.getView(DIR_COUNT); // read at once: no copy needed
     return v === undefined ? 0 : getF64(v, 0);
   }
 

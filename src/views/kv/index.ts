@@ -25,12 +25,16 @@ import { stateOf } from './state.js';
 
 function argv(a: unknown): Uint8Array[] {
   if (!Array.isArray(a)) throw new LarderError('BAD_VALUE', 'a kv command is an array of arguments, e.g. ["SET", "k", "v"]');
-  return a.map(toBytes);
+  const n = a.length;
+  const out: Uint8Array[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = toBytes(a[i]);
+  return out;
 }
 
 /** Runs one raw command: `kv.cmd(['SET', 'k', 'v'], buffers?)`. */
 function cmd(ctx: ViewContext, args: unknown, buffers?: unknown): unknown {
-  return shape(runCommand(new Db(ctx), argv(args)), buffers === true);
+  const a = argv(args);
+  return shape(runCommand(new Db(ctx), a, (args as unknown[])[0]), buffers === true);
 }
 
 /** Runs a MULTI/EXEC block atomically; null when a watched key changed. */

@@ -198,10 +198,15 @@ export function dirHash(k: Uint8Array): number {
 }
 
 function putHash(k: Uint8Array, at: number, h: number): void {
-  for (let i = 5; i >= 0; i--) {
-    k[at + i] = h % 256;
-    h = Math.floor(h / 256);
-  }
+  // 48 bits big-endian: the top 16 bits, then the low 32, with integer ops (no float division).
+  const hi = Math.floor(h / 4294967296);
+  const lo = h >>> 0;
+  k[at] = hi >>> 8;
+  k[at + 1] = hi & 0xff;
+  k[at + 2] = lo >>> 24;
+  k[at + 3] = (lo >>> 16) & 0xff;
+  k[at + 4] = (lo >>> 8) & 0xff;
+  k[at + 5] = lo & 0xff;
 }
 
 /** Encodes a meta value. */
@@ -218,12 +223,14 @@ export function encodeMeta(m: Meta): Uint8Array {
   return out;
 }
 
-/** Decodes a meta value. */
+/** Decodes a meta value (the result holds no reference to `v`). */
 export function decodeMeta(v: Uint8Array): Meta {
   const exp = v[1] & 1 ? getF64(v, 2) : 0;
   const hdr = exp ? 10 : 2;
-  const m: Meta = { type: v[0], exp, count: 0, head: 0, tail: 0 };
-  if (m.type === T.string) m.str = v.subarray(hdr);
+  // Every meta gets the same shape (str included). The string is a copy, so `v` may be a
+  // transient view of engine memory (Db.rawMeta reads it without a copy of its own).
+  const m: Meta = { type: v[0], exp, str: undefined, count: 0, head: 0, tail: 0 };
+  if (m.type === T.string) m.str = v.slice(hdr);
   else if (m.type === T.list) { m.head = getF64(v, hdr); m.tail = getF64(v, hdr + 8); m.count = m.tail - m.head; }
   else m.count = getF64(v, hdr);
   return m;

@@ -123,7 +123,8 @@ export function scanMembers(
   let next = 0;
   if (more && last) {
     next = ++db.st.cursorSeq;
-    db.st.cursors.set(next, { key: ckey, after: last });
+    // A copy: scanned members are views into a whole scan batch, which the cursor must not pin.
+    db.st.cursors.set(next, { key: ckey, after: last.slice() });
     if (db.st.cursors.size > MAX_CURSORS) db.st.cursors.delete(db.st.cursors.keys().next().value as number);
   }
   return [utf8(String(next)), out];

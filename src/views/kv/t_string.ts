@@ -79,7 +79,7 @@ function setGeneric(db: Db, flags: number, key: Uint8Array, value: Uint8Array, e
   const cur = db.lookup(key);
   if ((flags & F.NX && cur) || (flags & F.XX && !cur)) return flags & F.GET ? old : abortReply;
   const exp = at || (flags & F.KEEPTTL && cur ? cur.exp : 0);
-  db.setString(key, value, exp);
+  db.setString(key, value, exp, 'set', cur);
   return flags & F.GET ? old : okReply;
 }
 

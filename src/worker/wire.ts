@@ -1,0 +1,224 @@
+/**
+ * The packed form of a message: all of a message's calls (or all of its results) in ONE
+ * Uint8Array. Posting a list of 100,000 `{ t, m, a }` objects makes the browser clone 100,000
+ * objects and 100,000 ArrayBuffers each way (hundreds of ms); one buffer clones as one memcpy.
+ *
+ * Every part is length-framed, so each call's arguments and each call's result are still their
+ * own value-codec encoding: a result that does not decode fails its own call only, as before.
+ *
+ * Calls:   'L' 0x01 varint(n), then per call: str(t) str(m) varint(tx + 1, 0 = none) varint(len) args
+ * Results: 'L' 0x02 varint(n), then per result: u8 ok (1/0) varint(len) bytes
+ *          (ok: the result's encoding; error: the encoding of its WireError)
+ * str = varint(byte length) + WTF-8 bytes. Varints are unsigned LEB128, at most 2^53 - 1.
+ */
+import { decodeValue, encodeValue } from '../codec/value.js';
+import { readWtf8, writeWtf8 } from '../codec/wtf8.js';
+import { LarderError } from '../errors.js';
+import type { Call, WireError, WireResult } from './protocol.js';
+
+const MAGIC = 0x4c; // 'L'
+const KIND_CALLS = 1;
+const KIND_RESULTS = 2;
+
+/** Target and method names repeat: their bytes are made once. */
+const nameCache = new Map<string, Uint8Array>();
+
+function nameBytes(s: string): Uint8Array {
+  let b = nameCache.get(s);
+  if (b === undefined) {
+    const tmp = new Uint8Array(s.length * 3);
+    b = tmp.slice(0, writeWtf8(s, tmp, 0));
+    if (nameCache.size < 1024) nameCache.set(s, b);
+  }
+  return b;
+}
+
+function varintSize(n: number): number {
+  let s = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    s++;
+  }
+  return s;
+}
+
+function putVarint(out: Uint8Array, p: number, n: number): number {
+  while (n >= 0x80) {
+    out[p++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[p++] = n;
+  return p;
+}
+
+/** A bounds-checked reader; any malformation is CORRUPT. */
+class Reader {
+  p = 2;
+  constructor(readonly b: Uint8Array) {}
+
+  varint(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const x = this.b[this.p++];
+      if (x === undefined) throw bad('truncated');
+      result += (x & 0x7f) * mul;
+      if (x < 0x80) {
+        if (result > Number.MAX_SAFE_INTEGER) throw bad('varint too large');
+        return result;
+      }
+      mul *= 128;
+    }
+    throw bad('varint too long');
+  }
+
+  span(): number {
+    const n = this.varint();
+    if (n > this.b.length - this.p) throw bad('truncated');
+    const start = this.p;
+    this.p += n;
+    return start;
+  }
+
+  str(): string {
+    const start = this.span();
+    const b = this.b;
+    const end = this.p;
+    if (end - start <= 32) {
+      let s = '';
+      let i = start;
+      for (; i < end && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
+      if (i === end) return s;
+    }
+    return readWtf8(b, start, end, 'name');
+  }
+}
+
+function bad(why: string): LarderError {
+  return new LarderError('CORRUPT', `malformed packed message: ${why}`);
+}
+
+/** True when `x` is a packed message of the given kind. */
+function isPacked(x: unknown, kind: number): x is Uint8Array {
+  return x instanceof Uint8Array && x.length >= 3 && x[0] === MAGIC && x[1] === kind;
+}
+
+/**
+ * Packs calls whose `a` is already encoded (Uint8Array). Returns undefined when a call does not
+ * fit the packed form (unencoded arguments, a transaction id that is not a small integer): the
+ * caller then sends the list as it is.
+ */
+export function packCalls(calls: Call[]): Uint8Array | undefined {
+  let size = 2 + varintSize(calls.length);
+  for (const c of calls) {
+    if (!(c.a instanceof Uint8Array)) return undefined;
+    if (c.tx !== undefined && !(Number.isSafeInteger(c.tx) && c.tx >= 0 && c.tx < Number.MAX_SAFE_INTEGER)) return undefined;
+    const t = nameBytes(c.t);
+    const m = nameBytes(c.m);
+    const tx = c.tx === undefined ? 0 : c.tx + 1;
+    size += varintSize(t.length) + t.length + varintSize(m.length) + m.length + varintSize(tx) + varintSize(c.a.length) + c.a.length;
+  }
+  const out = new Uint8Array(size);
+  out[0] = MAGIC;
+  out[1] = KIND_CALLS;
+  let p = putVarint(out, 2, calls.length);
+  for (const c of calls) {
+    const a = c.a as Uint8Array;
+    const t = nameBytes(c.t);
+    const m = nameBytes(c.m);
+    p = putVarint(out, p, t.length);
+    out.set(t, p);
+    p += t.length;
+    p = putVarint(out, p, m.length);
+    out.set(m, p);
+    p += m.length;
+    p = putVarint(out, p, c.tx === undefined ? 0 : c.tx + 1);
+    p = putVarint(out, p, a.length);
+    out.set(a, p);
+    p += a.length;
+  }
+  return out;
+}
+
+/** True when `x` is a packed list of calls. */
+export function isPackedCalls(x: unknown): x is Uint8Array {
+  return isPacked(x, KIND_CALLS);
+}
+
+/** The calls of a packed message; each `a` is a view into `bytes`. Throws CORRUPT when malformed. */
+export function unpackCalls(bytes: Uint8Array): Call[] {
+  const r = new Reader(bytes);
+  const n = r.varint();
+  if (n > bytes.length) throw bad('call count');
+  const calls: Call[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = r.str();
+    const m = r.str();
+    const tx = r.varint();
+    const start = r.span();
+    const a = bytes.subarray(start, r.p);
+    calls[i] = tx === 0 ? { t, m, a } : { t, m, a, tx: tx - 1 };
+  }
+  if (r.p !== bytes.length) throw bad('trailing bytes');
+  return calls;
+}
+
+/**
+ * Packs results. Returns undefined when an error cannot be encoded with the value codec (its
+ * `details` hold something exotic): the caller then sends the list as it is.
+ */
+export function packResults(results: WireResult[]): Uint8Array | undefined {
+  const parts: Uint8Array[] = new Array(results.length);
+  let size = 2 + varintSize(results.length);
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    let b: Uint8Array;
+    if (r[0] === 1) b = r[1];
+    else {
+      try {
+        b = encodeValue(r[1]);
+      } catch {
+        return undefined;
+      }
+    }
+    parts[i] = b;
+    size += 1 + varintSize(b.length) + b.length;
+  }
+  const out = new Uint8Array(size);
+  out[0] = MAGIC;
+  out[1] = KIND_RESULTS;
+  let p = putVarint(out, 2, results.length);
+  for (let i = 0; i < results.length; i++) {
+    const b = parts[i];
+    out[p++] = results[i][0];
+    p = putVarint(out, p, b.length);
+    out.set(b, p);
+    p += b.length;
+  }
+  return out;
+}
+
+/** True when `x` is a packed list of results. */
+export function isPackedResults(x: unknown): x is Uint8Array {
+  return isPacked(x, KIND_RESULTS);
+}
+
+/**
+ * The results of a packed message: `[1, view of the result's encoding]` or `[0, WireError]`.
+ * Throws CORRUPT when the framing is malformed.
+ */
+export function unpackResults(bytes: Uint8Array): WireResult[] {
+  const r = new Reader(bytes);
+  const n = r.varint();
+  if (n > bytes.length) throw bad('result count');
+  const out: WireResult[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const ok = bytes[r.p++];
+    const start = r.span();
+    if (ok === 1) out[i] = [1, bytes.subarray(start, r.p)];
+    else if (ok === 0) out[i] = [0, decodeValue(bytes.subarray(start, r.p)) as WireError];
+    else throw bad('result status');
+  }
+  if (r.p !== bytes.length) throw bad('trailing bytes');
+  return out;
+}
