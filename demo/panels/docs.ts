@@ -124,9 +124,27 @@ export function docsPanel(app: App, root: HTMLElement): Panel {
       queryError.textContent = errorText(e);
     }
   }
-  runBtn.addEventListener('click', () => void app.busy(runBtn, runQuery));
-  for (const el of [filter, projection, sort, limit, collInput]) onRunChord(el, () => runBtn.click());
-  limit.addEventListener('keydown', (e) => { if (e.key === 'Enter') runBtn.click(); });
+  // A run asked for while one is in flight runs right after it, never dropped (the button is
+  // disabled while busy, so a click or chord would otherwise be lost).
+  let running = false;
+  let again = false;
+  function requestRun(): void {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void app.busy(runBtn, runQuery).finally(() => {
+      running = false;
+      if (again) {
+        again = false;
+        requestRun();
+      }
+    });
+  }
+  runBtn.addEventListener('click', requestRun);
+  for (const el of [filter, projection, sort, limit, collInput]) onRunChord(el, requestRun);
+  limit.addEventListener('keydown', (e) => { if (e.key === 'Enter') requestRun(); });
   collInput.addEventListener('change', () => select(collInput.value.trim() || 'people'));
 
   // ---- indexes ----
@@ -202,7 +220,7 @@ export function docsPanel(app: App, root: HTMLElement): Panel {
     collInput.value = current;
     resetQuery();
     await refreshAll();
-    await runQuery();
+    requestRun();
   }));
 
   async function refreshAll(): Promise<void> {
@@ -249,7 +267,7 @@ export function docsPanel(app: App, root: HTMLElement): Panel {
       void refreshAll();
       if (!shown) {
         shown = true;
-        void runQuery();
+        requestRun();
       }
     },
   };

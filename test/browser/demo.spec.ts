@@ -100,6 +100,7 @@ test('key-value: a redis-cli console with history, and the sessions/leaderboard 
   await input.fill('');
 
   await page.getByTestId('kv-load-sample').click();
+  await expect(page.getByTestId('kv-load-sample')).toBeEnabled({ timeout: 60_000 });
   const sessions = page.getByTestId('kv-sessions').locator('li');
   await expect(sessions).toHaveCount(10);
   const ttl = sessions.first().locator('.ttl');
@@ -127,6 +128,8 @@ test('documents: sample, relaxed-JSON find with explain, indexes, insert, aggreg
   const colls = page.getByTestId('docs-collections');
   await expect(colls.getByRole('button', { name: /people\s*3,000/ })).toBeVisible({ timeout: 60_000 });
   await expect(colls.getByRole('button', { name: /orders\s*1,500/ })).toBeVisible();
+  // The loader resets the query editor when it finishes: wait for it before typing.
+  await expect(page.getByTestId('docs-load-sample')).toBeEnabled({ timeout: 60_000 });
   await expect(page.getByTestId('docs-count')).toContainText('matching');
 
   // Relaxed JSON: unquoted keys, single quotes, a regex literal, trailing comma.
@@ -197,6 +200,7 @@ test('documents: sample, relaxed-JSON find with explain, indexes, insert, aggreg
 test('graph: movie sample, Cypher table and drawing, node properties, expand, shortest path', async ({ page }, info) => {
   await open(page, 'graph');
   await page.getByTestId('graph-load-sample').click();
+  await expect(page.getByTestId('graph-load-sample')).toBeEnabled({ timeout: 60_000 });
   await expect(page.getByTestId('graph-stats')).toContainText(/\d+ nodes .*\d+ relationships/);
   // The sample runs "Cast of The Matrix": 4 actors and the movie.
   await expect(page.getByTestId('graph-table').locator('tbody tr')).toHaveCount(4);
@@ -246,13 +250,16 @@ test('graph: movie sample, Cypher table and drawing, node properties, expand, sh
 test('store: live info; every sample survives a reload; export, import and destroy', async ({ page }, info) => {
   await open(page, 'kv');
   await page.getByTestId('kv-load-sample').click();
+  await expect(page.getByTestId('kv-load-sample')).toBeEnabled({ timeout: 60_000 });
   await expect(page.getByTestId('kv-sessions').locator('li')).toHaveCount(10);
   await redis(page, 'SET survivor "still here"');
   await page.getByRole('tab', { name: 'Documents' }).click();
   await page.getByTestId('docs-load-sample').click();
   await expect(page.getByTestId('docs-collections').getByRole('button', { name: /people\s*3,000/ })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('docs-load-sample')).toBeEnabled({ timeout: 60_000 });
   await page.getByRole('tab', { name: 'Graph' }).click();
   await page.getByTestId('graph-load-sample').click();
+  await expect(page.getByTestId('graph-load-sample')).toBeEnabled({ timeout: 60_000 });
   await expect(page.getByTestId('graph-svg').locator('.node')).toHaveCount(5);
 
   await page.getByRole('tab', { name: 'Store' }).click();
