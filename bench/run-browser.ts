@@ -12,7 +12,12 @@
  * Environment: BENCH_N (records, default 100000), BENCH_RUNS (runs per figure, default 5),
  * BENCH_SLOW_RUNS (runs for the slowest peer workloads and the cold opens, default 3),
  * BENCH_PORT (default 5190), BENCH_SERVER (build | dev), BENCH_ONLY (comma list of groups:
- * writes,bulk,single,point,reads,cold), BENCH_VERBOSE=1 (echo the page's console).
+ * writes,bulk,single,point,reads,cold,kv,graph), BENCH_VERBOSE=1 (echo the page's console),
+ * BENCH_GRAPH_N (graph nodes, default min(BENCH_N, GRAPH_DEFAULT_N); edges are 5x that).
+ *
+ * The kv group (issue 4) and the graph group (issue 6) run a whole suite per call and file one
+ * sample per operation (`Sample.parts`); their rows compare Larder with a Map, idb-keyval and
+ * Dexie (kv) and with graphology (graph), all in the page.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { CHROMIUM_ARGS, executablePath } from '../scripts/chromium.js';
@@ -30,11 +35,19 @@ const SLOW_RUNS = Math.min(RUNS, int('BENCH_SLOW_RUNS', 3));
 const PORT = int('BENCH_PORT', 5190);
 const SERVER = process.env.BENCH_SERVER === 'dev' ? 'dev' : 'build';
 const VERBOSE = process.env.BENCH_VERBOSE === '1';
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'writes,bulk,single,point,reads,cold').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'writes,bulk,single,point,reads,cold,kv,graph').split(',').map((s) => s.trim()));
 // The issue's shapes, scaled down with N for a quick run.
 const INFLIGHT = Math.min(10_000, N);
 const POINT_READS = Math.min(2_000, N);
 const SINGLE_WRITES = Math.min(200, N);
+// kv (issue 4): N keys per operation concurrently, KV_SEQ awaited one at a time. The IndexedDB
+// peers make one transaction per call, so their concurrent part is capped at KV_PEER_N calls.
+const KV_SEQ = Math.min(1_000, N);
+const KV_PEER_N = Math.min(10_000, N); // as INFLIGHT in the concurrent durable writes row
+// graph (issue 6): nodes and 5x as many random edges.
+const GRAPH_DEFAULT_N = 100_000;
+const GRAPH_N = int('BENCH_GRAPH_N', Math.min(N, GRAPH_DEFAULT_N));
+const GRAPH_E = 5 * GRAPH_N;
 const PAGE_PATH = '/bench/browser/index.html';
 const URL_BASE = `http://127.0.0.1:${PORT}`;
 const EVAL_TIMEOUT_MS = 300_000;
@@ -206,6 +219,30 @@ async function measure(bench: Bench, key: string, name: WorkloadName, params: Pa
     log(`${key}: ${s.ms.toFixed(1)} ms for ${s.ops} ops${s.detail ? ` (${s.detail})` : ''}`);
   } catch (e) {
     failures.set(key, (e as Error).message);
+  }
+}
+
+/**
+ * Runs a suite workload once (one returning `parts`) and files each part under `prefix.part`;
+ * on failure every expected part gets the error.
+ */
+async function measureParts(bench: Bench, prefix: string, parts: string[], name: WorkloadName, params: Params): Promise<void> {
+  if (parts.every((p) => failures.has(`${prefix}.${p}`))) return;
+  try {
+    const s = await bench.run(name, params);
+    for (const part of parts) {
+      const x = s.parts?.[part];
+      const key = `${prefix}.${part}`;
+      if (!x) {
+        failures.set(key, `${name} returned no "${part}"`);
+        continue;
+      }
+      if (!samples.has(key)) samples.set(key, []);
+      samples.get(key)!.push(x);
+      log(`${key}: ${x.ms.toFixed(1)} ms for ${x.ops} ops${x.detail ? ` (${x.detail})` : ''}`);
+    }
+  } catch (e) {
+    for (const part of parts) failures.set(`${prefix}.${part}`, (e as Error).message);
   }
 }
 
@@ -447,6 +484,61 @@ async function main(): Promise<void> {
       });
     }
 
+    if (ONLY.has('kv')) {
+      const ops = [['set', 'SET'], ['get', 'GET'], ['incr', 'INCR'], ['hset', 'HSET'], ['zadd', 'ZADD'], ['zrange', 'ZRANGE (BYSCORE, 10 members)']] as const;
+      const kvRows: Row[] = [];
+      for (const [mode, what] of [['c', `${N.toLocaleString('en-US')} concurrent`], ['s', `${KV_SEQ.toLocaleString('en-US')} awaited one at a time`]] as const) {
+        for (const [op, cmd] of ops) {
+          kvRows.push({
+            workload: `kv ${cmd}, ${what}`,
+            ours: `kv.larder.${op}.${mode}`,
+            peers: [{ key: `kv.map.${op}.${mode}`, label: 'a `Map` in the page (in-memory ceiling)' }],
+            kind: 'throughput', ratio: 'speedup',
+          });
+          if (op === 'set' || op === 'get') {
+            kvRows.push({
+              workload: `kv ${cmd}, ${what}` + (mode === 'c' && KV_PEER_N < N ? ` (peers: ${KV_PEER_N.toLocaleString('en-US')})` : ''),
+              ours: `kv.larder.${op}.${mode}`,
+              peers: [{ key: `kv.keyval.${op}.${mode}`, label: `idb-keyval \`${op}\`` }, { key: `kv.dexie.${op}.${mode}`, label: `Dexie \`${op === 'set' ? 'put' : 'get'}\`` }],
+              kind: 'throughput', ratio: 'speedup',
+            });
+          }
+        }
+      }
+      const all = ops.flatMap(([op]) => [`${op}.c`, `${op}.s`]);
+      const idbParts = ['set.c', 'get.c', 'set.s', 'get.s'];
+      await group(`kv: ${N} keys concurrent, ${KV_SEQ} awaited`, kvRows, async () => {
+        for (let r = 0; r < RUNS; r++) {
+          await measureParts(bench, 'kv.larder', all, 'kvLarder', { db: fresh('kv'), n: N, m: KV_SEQ });
+          await measureParts(bench, 'kv.map', all, 'kvMap', { n: N, m: KV_SEQ });
+          if (r < SLOW_RUNS) {
+            await measureParts(bench, 'kv.keyval', idbParts, 'kvKeyval', { db: fresh('kv-kv'), n: KV_PEER_N, m: KV_SEQ });
+            await measureParts(bench, 'kv.dexie', idbParts, 'kvDexie', { db: fresh('kv-dx'), n: KV_PEER_N, m: KV_SEQ });
+          }
+        }
+      });
+    }
+
+    if (ONLY.has('graph')) {
+      const gParts = ['build', 'neighbors', 'bfs', 'path', 'cypher'];
+      const vs = (part: string, workload: string, target?: Row['target']): Row => ({
+        workload, ours: `graph.larder.${part}`, peers: [{ key: `graph.gy.${part}`, label: 'graphology in the page' }], kind: 'throughput', ratio: 'speedup', ...(target ? { target } : {}),
+      });
+      const g = `${GRAPH_N.toLocaleString('en-US')} nodes, ${GRAPH_E.toLocaleString('en-US')} edges`;
+      await group(`graph: ${GRAPH_N} nodes, ${GRAPH_E} edges`, [
+        vs('build', `graph build, ${g} (\`addNodes\`/\`addEdges\` in batches of 10,000; items/s)`),
+        vs('neighbors', `graph 1-hop \`neighbors\` (out) of 1,000 random nodes, concurrent`, { op: '>=', x: 1 }),
+        vs('bfs', 'graph BFS to depth 3 (out) from 100 random nodes (`traverse`), concurrent', { op: '>=', x: 1 }),
+        vs('path', 'graph `shortestPath` (out, unweighted) between 100 random pairs, concurrent', { op: '>=', x: 1 }),
+        vs('cypher', 'graph Cypher two-hop pattern with a WHERE on a property, 100 queries, concurrent (graphology: the same by hand)'),
+      ], async () => {
+        for (let r = 0; r < SLOW_RUNS; r++) {
+          await measureParts(bench, 'graph.larder', gParts, 'graphLarder', { db: fresh('graph'), n: GRAPH_N, e: GRAPH_E });
+          await measureParts(bench, 'graph.gy', gParts, 'graphGraphology', { n: GRAPH_N, e: GRAPH_E });
+        }
+      });
+    }
+
     try {
       // Stores destroyed by their workload need nothing more; the fixtures are destroyed here,
       // and the page sweeps whatever database is still listed (what a failed run left).
@@ -470,6 +562,14 @@ async function main(): Promise<void> {
     'Larder runs in its SharedWorker and is called from the page through its public API; the peers (Dexie, idb-keyval, raw IndexedDB, the ping worker) ' +
       "are used from the page's main thread the way apps use them, with the browser's default transaction durability unless a row says otherwise.",
   );
+  if (ONLY.has('kv') || ONLY.has('graph')) {
+    console.log(
+      `kv and graph rows: median of ${RUNS} runs for Larder and the Map, ${SLOW_RUNS} for idb-keyval, Dexie and every graph row` +
+        (ONLY.has('graph') ? `; the graph has ${GRAPH_N.toLocaleString('en-US')} nodes and ${GRAPH_E.toLocaleString('en-US')} random edges` +
+          (GRAPH_N < Math.min(N, GRAPH_DEFAULT_N) ? ' (BENCH_GRAPH_N)' : GRAPH_N < 100_000 && N >= 100_000 ? ` (smaller than the issue's 100,000 / 500,000 to keep the run short; BENCH_GRAPH_N=100000 for full size)` : '') : '') +
+        '. Larder figures include the page-to-worker round trips; graphology runs synchronously in the page.',
+    );
+  }
   console.log('Ratio: how many times faster Larder is than the peer (peer time / Larder time per op), except "its latency" rows: Larder latency / peer latency.');
   console.log('');
   console.log('| workload | Larder | peer | peer figure | ratio | target |');

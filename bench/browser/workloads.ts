@@ -12,6 +12,7 @@ import { set as kvSet } from 'idb-keyval';
 import { openStore, type Store } from '../../src/index.js';
 import { UsersDb, deleteDexie, deleteIdb, openKeyval, openRawIdb, rawPut } from './peers.js';
 import type { PingApi } from './ping-worker.js';
+import { kvGraphWorkloads } from './kv-graph.js';
 import { keyOf, makeRecord, makeRecords, randomKeys, shuffledKeys } from './records.js';
 
 /** What every workload returns. */
@@ -22,6 +23,8 @@ export interface Sample {
   ops: number;
   /** Anything worth printing beside the figure. */
   detail?: string;
+  /** A suite's samples by part (kv and graph workloads); the driver files each on its own. */
+  parts?: Record<string, Sample>;
 }
 
 /** Parameters the driver passes; each workload reads what it needs. */
@@ -38,6 +41,10 @@ export interface Params {
   keep?: boolean;
   /** Use a SharedWorker instead of a dedicated Worker (ping). */
   shared?: boolean;
+  /** Graph edges (graph workloads; `n` is the node count). */
+  e?: number;
+  /** Items per addNodes/addEdges call (graph build). */
+  batch?: number;
   /** Names to delete (cleanup). */
   larder?: string[];
   idb?: string[];
@@ -89,6 +96,8 @@ function pinger(shared: boolean): Comlink.Remote<PingApi> {
 
 /** Every workload, by name. */
 export const workloads = {
+  ...kvGraphWorkloads,
+
   // ---- concurrent durable writes: `m` writes started in one tick, awaited together ----
 
   /** Larder: `m` concurrent `store.set` (strict); automatic batching carries them in one message. */
