@@ -12,12 +12,14 @@
  * Environment: BENCH_N (records, default 100000), BENCH_RUNS (runs per figure, default 5),
  * BENCH_SLOW_RUNS (runs for the slowest peer workloads and the cold opens, default 3),
  * BENCH_PORT (default 5190), BENCH_SERVER (build | dev), BENCH_ONLY (comma list of groups:
- * writes,bulk,single,point,reads,cold,kv,graph), BENCH_VERBOSE=1 (echo the page's console),
+ * writes,bulk,single,point,reads,cold,kv,graph,docs), BENCH_VERBOSE=1 (echo the page's console),
  * BENCH_GRAPH_N (graph nodes, default min(BENCH_N, GRAPH_DEFAULT_N); edges are 5x that).
  *
  * The kv group (issue 4) and the graph group (issue 6) run a whole suite per call and file one
  * sample per operation (`Sample.parts`); their rows compare Larder with a Map, idb-keyval and
- * Dexie (kv) and with graphology (graph), all in the page.
+ * Dexie (kv) and with graphology (graph), all in the page. The docs group (issue 5) does the
+ * same for `store.collection()` against Dexie, LokiJS and mingo; a part whose result count differs
+ * from the page's oracle comes back with `error`, shown in its row instead of a figure.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { CHROMIUM_ARGS, executablePath } from '../scripts/chromium.js';
@@ -35,7 +37,7 @@ const SLOW_RUNS = Math.min(RUNS, int('BENCH_SLOW_RUNS', 3));
 const PORT = int('BENCH_PORT', 5190);
 const SERVER = process.env.BENCH_SERVER === 'dev' ? 'dev' : 'build';
 const VERBOSE = process.env.BENCH_VERBOSE === '1';
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'writes,bulk,single,point,reads,cold,kv,graph').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'writes,bulk,single,point,reads,cold,kv,graph,docs').split(',').map((s) => s.trim()));
 // The issue's shapes, scaled down with N for a quick run.
 const INFLIGHT = Math.min(10_000, N);
 const POINT_READS = Math.min(2_000, N);
@@ -237,6 +239,11 @@ async function measureParts(bench: Bench, prefix: string, parts: string[], name:
         failures.set(key, `${name} returned no "${part}"`);
         continue;
       }
+      if (x.error) {
+        failures.set(key, x.error);
+        log(`${key}: ${x.error}`);
+        continue;
+      }
       if (!samples.has(key)) samples.set(key, []);
       samples.get(key)!.push(x);
       log(`${key}: ${x.ms.toFixed(1)} ms for ${x.ops} ops${x.detail ? ` (${x.detail})` : ''}`);
@@ -249,7 +256,9 @@ async function measureParts(bench: Bench, prefix: string, parts: string[], name:
 /** The median sample of `key` (by time per operation), or its error. */
 function median(key: string): Sample | string {
   const xs = samples.get(key);
-  if (!xs?.length) return failures.get(key) ?? 'not run';
+  const f = failures.get(key);
+  if (f?.startsWith('mismatch')) return f; // a wrong answer in any run: no figure for it
+  if (!xs?.length) return f ?? 'not run';
   const s = [...xs].sort((a, b) => a.ms / a.ops - b.ms / b.ops);
   return s[(s.length - 1) >> 1]; // the lower middle when the count is even: a sample, not a mean
 }
@@ -283,6 +292,7 @@ function fmtMs(ms: number): string {
 }
 
 function fmtFigure(s: Sample, kind: Kind): string {
+  if (s.ms <= 0) return 'below the timer resolution (0 ms)';
   if (kind === 'throughput') return `${fmtRate(s.ops / (s.ms / 1000))} (${fmtMs(s.ms)})`;
   if (kind === 'latency') return `${((s.ms / s.ops) * 1000).toFixed(0)} µs/op`;
   return fmtMs(s.ms);
@@ -303,7 +313,7 @@ function renderRow(r: Row): string {
   const peerCell = best ? fmtFigure(best.s, r.kind) : `error: ${peerResults.map((p) => p.s).join('; ')}`;
   let ratioCell = '';
   let targetCell = r.target ? `${r.target.op} ${r.target.x}x` : '';
-  if (typeof ours !== 'string' && best) {
+  if (typeof ours !== 'string' && best && ours.ms > 0 && best.s.ms > 0) {
     const oursPerOp = ours.ms / ours.ops;
     const peerPerOp = best.s.ms / best.s.ops;
     const ratio = r.ratio === 'speedup' ? peerPerOp / oursPerOp : oursPerOp / peerPerOp;
@@ -539,6 +549,51 @@ async function main(): Promise<void> {
       });
     }
 
+    if (ONLY.has('docs')) {
+      const d = (x: number): string => x.toLocaleString('en-US');
+      const DQ = Math.min(3000, N);
+      const dParts = ['insert', 'indexed', 'unindexed', 'update', 'group', 'bulk500', 'byId', 'serial50', 'query3000', 'count'];
+      const what: Record<string, [string, 'write' | 'query']> = {
+        insert: [`docs insertMany of ${d(N)} (index {city, age} in place)`, 'write'],
+        indexed: ['docs indexed query: city = Paris and 30 <= age <= 40 (compound index)', 'query'],
+        unindexed: ['docs unindexed query: address.zip in a range (~1.7%)', 'query'],
+        update: [`docs update of 1% (${d(Math.max(1, Math.floor(N / 100)))} by _id, $inc age)`, 'write'],
+        group: ['docs $group by city: count + avg age', 'query'],
+        bulk500: ['docs RxDB: insert 500 in bulk', 'write'],
+        byId: [`docs RxDB: find ${d(DQ)} by _id`, 'query'],
+        serial50: ['docs RxDB: 50 serial inserts (each awaited)', 'write'],
+        query3000: [`docs RxDB: query returning ~${d(Math.round(N * 0.03))} (city = Paris and age <= 53, indexed)`, 'query'],
+        count: ['docs RxDB: count (city = Paris, indexed)', 'query'],
+      };
+      const docRows: Row[] = [];
+      for (const part of dParts) {
+        const [label, kind] = what[part];
+        docRows.push({
+          workload: label, ours: `docs.larder.${part}`, peers: [{ key: `docs.dexie.${part}`, label: 'Dexie' }],
+          kind: 'throughput', ratio: 'speedup', target: { op: '>=', x: kind === 'write' ? 20 : 5 },
+        });
+        const loki = { key: `docs.loki.${part}`, label: 'LokiJS (in memory)' };
+        const mingo = { key: `docs.mingo.${part}`, label: 'mingo over an array' };
+        if (part === 'indexed') {
+          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [loki], kind: 'throughput', ratio: 'speedup', target: { op: '>=', x: 1 } });
+          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [mingo], kind: 'throughput', ratio: 'speedup' });
+        } else if (part === 'unindexed') {
+          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [mingo], kind: 'throughput', ratio: 'speedup', target: { op: '>=', x: 1 } });
+          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [loki], kind: 'throughput', ratio: 'speedup' });
+        } else {
+          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [loki, mingo], kind: 'throughput', ratio: 'speedup' });
+        }
+      }
+      await group(`docs: ${N} documents`, docRows, async () => {
+        for (let r = 0; r < RUNS; r++) {
+          await measureParts(bench, 'docs.larder', dParts, 'docsLarder', { db: fresh('docs'), n: N });
+          await measureParts(bench, 'docs.loki', dParts, 'docsLoki', { n: N });
+          await measureParts(bench, 'docs.mingo', dParts, 'docsMingo', { n: N });
+          if (r < SLOW_RUNS) await measureParts(bench, 'docs.dexie', dParts, 'docsDexie', { db: fresh('docs-dx'), n: N });
+        }
+      });
+    }
+
     try {
       // Stores destroyed by their workload need nothing more; the fixtures are destroyed here,
       // and the page sweeps whatever database is still listed (what a failed run left).
@@ -568,6 +623,13 @@ async function main(): Promise<void> {
         (ONLY.has('graph') ? `; the graph has ${GRAPH_N.toLocaleString('en-US')} nodes and ${GRAPH_E.toLocaleString('en-US')} random edges` +
           (GRAPH_N < Math.min(N, GRAPH_DEFAULT_N) ? ' (BENCH_GRAPH_N)' : GRAPH_N < 100_000 && N >= 100_000 ? ` (smaller than the issue's 100,000 / 500,000 to keep the run short; BENCH_GRAPH_N=100000 for full size)` : '') : '') +
         '. Larder figures include the page-to-worker round trips; graphology runs synchronously in the page.',
+    );
+  }
+  if (ONLY.has('docs')) {
+    console.log(
+      `docs rows: ${N.toLocaleString('en-US')} documents; median of ${RUNS} runs for Larder, LokiJS and mingo, ${SLOW_RUNS} for Dexie; throughput is documents (or queries) per second. ` +
+        'Larder figures include the page-to-worker round trip and the result copy; LokiJS and mingo run synchronously in the page. ' +
+        'A "mismatch" in place of a figure means that side returned a different count from the page\'s plain-JS oracle.',
     );
   }
   console.log('Ratio: how many times faster Larder is than the peer (peer time / Larder time per op), except "its latency" rows: Larder latency / peer latency.');

@@ -418,3 +418,17 @@ describe('persistence', () => {
     expect(await c.countDocuments({})).toBe(1);
   });
 });
+
+describe('large calls', () => {
+  it('insertMany of 150,000 documents in one call commits (no argument-spread stack overflow)', async () => {
+    const s = await openStore(`big-${Date.now()}`, { worker: false, persist: false });
+    const c = s.collection('people');
+    await c.createIndex({ city: 1, age: 1 });
+    const docs = Array.from({ length: 150_000 }, (_, i) => ({ name: `n${i}`, age: i % 90, city: ['Paris', 'Oslo'][i % 2] }));
+    const r = await c.insertMany(docs);
+    expect(r.insertedCount).toBe(150_000);
+    expect(await c.countDocuments({ city: 'Paris', age: { $gte: 30, $lte: 40 } })).toBe(docs.filter((d) => d.city === 'Paris' && d.age >= 30 && d.age <= 40).length);
+    await s.close();
+  }, 120_000);
+});
+

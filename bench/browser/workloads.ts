@@ -12,6 +12,7 @@ import { set as kvSet } from 'idb-keyval';
 import { openStore, type Store } from '../../src/index.js';
 import { UsersDb, deleteDexie, deleteIdb, openKeyval, openRawIdb, rawPut } from './peers.js';
 import type { PingApi } from './ping-worker.js';
+import { docsWorkloads } from './docs-bench.js';
 import { kvGraphWorkloads } from './kv-graph.js';
 import { keyOf, makeRecord, makeRecords, randomKeys, shuffledKeys } from './records.js';
 
@@ -25,6 +26,8 @@ export interface Sample {
   detail?: string;
   /** A suite's samples by part (kv and graph workloads); the driver files each on its own. */
   parts?: Record<string, Sample>;
+  /** A part whose result was wrong (docs: a count differing from the oracle); the row shows it instead of the figure. */
+  error?: string;
 }
 
 /** Parameters the driver passes; each workload reads what it needs. */
@@ -97,6 +100,7 @@ function pinger(shared: boolean): Comlink.Remote<PingApi> {
 /** Every workload, by name. */
 export const workloads = {
   ...kvGraphWorkloads,
+  ...docsWorkloads,
 
   // ---- concurrent durable writes: `m` writes started in one tick, awaited together ----
 

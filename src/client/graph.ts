@@ -313,7 +313,7 @@ export class Graph {
       let after = 0;
       for (;;) {
         const page = await this.c<{ items: any[]; last: number; done: boolean }>('exportPage', [kind, after, 5000]);
-        (out[kind] as unknown[]).push(...page.items);
+        for (const item of page.items) (out[kind] as unknown[]).push(item);
         if (page.done) break;
         after = page.last;
       }

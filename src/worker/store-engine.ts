@@ -283,7 +283,7 @@ export class StoreEngine {
   private commit(batch: WriteBatch, events: NonNullable<ChangeEvent['events']> = []): Promise<void> {
     const g = (this.next ??= group());
     g.batches.push(batch);
-    g.events.push(...events);
+    for (const e of events) g.events.push(e); // a loop: spreading 100k+ events overflows the stack
     if (this.options.durability === 'relaxed') {
       // The caller is not waiting for the disk: send its reply first, start the append after.
       // Waiting a few ms gathers the writes of that window into one IndexedDB transaction: each

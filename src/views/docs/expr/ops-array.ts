@@ -108,7 +108,7 @@ registerOps({
     const out: unknown[] = [];
     for (const v of vals) {
       if (nullish(v)) return null;
-      out.push(...arr(op, v));
+      for (const x of arr(op, v)) out.push(x); // no spread: arrays may be huge
     }
     return out;
   }),
@@ -162,7 +162,7 @@ registerOps({
     const all: unknown[] = [];
     for (const v of vals) {
       if (nullish(v)) return null;
-      all.push(...arr(op, v));
+      for (const x of arr(op, v)) all.push(x);
     }
     return uniq(all);
   }),

@@ -256,7 +256,7 @@ function expand(doc: Doc, parts: string[], filters: Map<string, Predicate>, ctx:
   const out: string[][] = [];
   for (let i = 0; i < arr.length; i++) {
     if (pred && !pred({ [id]: arr[i] })) continue;
-    out.push(...expand(doc, [...prefix, String(i), ...parts.slice(idx + 1)], filters, ctx, o));
+    for (const p of expand(doc, [...prefix, String(i), ...parts.slice(idx + 1)], filters, ctx, o)) out.push(p);
   }
   return out;
 }
@@ -320,7 +320,7 @@ function applyOp(doc: Doc, o: Op, parts: string[], ctx: UpdateContext): void {
           const s = spec.slice;
           const kept = s >= 0 ? list.slice(0, s) : list.slice(Math.max(0, list.length + s));
           list.length = 0;
-          list.push(...kept);
+          for (const x of kept) list.push(x); // no spread: arrays may be huge
         }
       }
       setPath(doc, parts, list);
