@@ -10,21 +10,11 @@ import * as sortedBtree from 'sorted-btree';
 import { loadEngine } from '../src/core/engine.js';
 import { Table } from '../src/core/table.js';
 import { Tree } from '../src/core/tree.js';
+import { rng } from './browser/records.js';
 import { runEngineBench } from './engine.bench.js';
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeData(n: number): { keys: Uint8Array[]; values: Uint8Array[]; order: Uint32Array } {
   const r = rng(42);

@@ -85,14 +85,9 @@ export class CallQueue {
       // A message refused whole (closed store, unreadable message) has one error for all calls.
       if (results.length === 1 && items.length > 1 && results[0][0] === 0) results = items.map(() => results[0]);
     } catch (e) {
-      if (items.length > 1 && isCloneError(e)) {
-        // One uncloneable argument must not fail its neighbours: resend one call per message.
-        await Promise.all(items.map((p) => this.deliver([p])));
-        return;
-      }
-      const err = isCloneError(e)
-        ? new LarderError('BAD_VALUE', `${items[0].call.t}.${items[0].call.m}: an argument cannot be stored (functions, symbols, DOM nodes and other uncloneable values are not data): ${(e as Error).message}`)
-        : e instanceof LarderError ? e : new LarderError('CLOSED', `the worker is gone: ${(e as Error)?.message ?? e}`);
+      // Arguments were encoded in call(), so a message is only bytes and always clones: what
+      // rejects here is the transport or the worker itself.
+      const err = e instanceof LarderError ? e : new LarderError('CLOSED', `the worker is gone: ${(e as Error)?.message ?? e}`);
       for (const p of items) p.reject(err);
       return;
     }
@@ -109,8 +104,4 @@ export class CallQueue {
       else items[i].reject(fromWire(r[1]));
     }
   }
-}
-
-function isCloneError(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && ((e as Error).name === 'DataCloneError' || /could not be cloned|DataCloneError/.test(String((e as Error).message)));
 }

@@ -11,6 +11,7 @@
  */
 import { LarderError } from '../errors.js';
 import { edgeRow, nodeRow, parseCsv, parseHeader } from '../views/graph/csv.js';
+import type { WriteStats } from '../views/graph/cypher/exec.js';
 import type { CallQueue } from './call-queue.js';
 import type { Feed } from './feed.js';
 
@@ -86,15 +87,7 @@ export interface Path {
 export interface QueryResult {
   columns: string[];
   rows: unknown[][];
-  stats: {
-    nodesCreated: number;
-    nodesDeleted: number;
-    relationshipsCreated: number;
-    relationshipsDeleted: number;
-    propertiesSet: number;
-    labelsAdded: number;
-    labelsRemoved: number;
-  };
+  stats: WriteStats;
 }
 
 /** Progress of an import. */

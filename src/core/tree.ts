@@ -6,6 +6,7 @@
  * src/core/exports.ts). Every size and type is validated here, before anything is written, so a
  * batch that is split into several engine calls is still all-or-nothing for bad input.
  */
+import { compareBytes, prefixSuccessor } from '../bytes.js';
 import { LarderError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { IO, RANGE } from './exports.js';
@@ -63,25 +64,7 @@ interface Bounds {
   empty: boolean;
 }
 
-/** memcmp order of two byte strings. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length < b.length ? a.length : b.length;
-  for (let i = 0; i < n; i++) {
-    const d = a[i] - b[i];
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
-/** The smallest key greater than every key starting with `prefix`, or undefined if none (all 0xff). */
-export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
-  let end = prefix.length;
-  while (end > 0 && prefix[end - 1] === 0xff) end--;
-  if (end === 0) return undefined;
-  const s = prefix.slice(0, end);
-  s[end - 1]++;
-  return s;
-}
+export { compareBytes, prefixSuccessor } from '../bytes.js';
 
 function describe(v: unknown): string {
   if (v === null) return 'null';

@@ -26,6 +26,7 @@
  * - ObjectId: bytes; booleans: false < true; dates: by time, an invalid Date below every valid
  *   one (MongoDB cannot store one; this keeps the order total).
  */
+import { compareBytes } from '../bytes.js';
 import { LarderError } from '../errors.js';
 import { MAX_DEPTH } from '../codec/limits.js';
 import { ObjectId } from '../codec/object-id.js';
@@ -127,14 +128,6 @@ function compareNumbers(a: number | bigint, b: number | bigint): number {
   const na = typeof a === 'number' && Number.isNaN(a);
   const nb = typeof b === 'number' && Number.isNaN(b);
   return na === nb ? 0 : na ? -1 : 1;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-  }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 function compareAt(a: unknown, b: unknown, depth: number): number {

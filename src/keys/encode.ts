@@ -577,27 +577,4 @@ export function decodeKey(bytes: Uint8Array, options: DecodeKeyOptions = {}): { 
   return { values, offset };
 }
 
-/**
- * The smallest byte string greater than every byte string that starts with `prefix`, or
- * undefined when there is none (empty prefix or all 0xFF). A prefix scan is then the range
- * [prefix, prefixSuccessor(prefix)).
- */
-export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
-  let n = prefix.length;
-  while (n > 0 && prefix[n - 1] === 0xff) n--;
-  if (n === 0) return undefined;
-  const out = prefix.slice(0, n);
-  out[n - 1]!++;
-  return out;
-}
-
-/** memcmp: lexicographic byte order, shorter first on a tie; returns -1, 0 or 1. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
-}
+export { compareBytes, prefixSuccessor } from '../bytes.js';

@@ -113,17 +113,6 @@ export class Keyspace {
     return this.tree.forEachRaw(opts, visit);
   }
 
-  /** Every entry whose key starts with `prefix`, point-tag keys included (unordered for those). */
-  *scanPrefix(prefix: Uint8Array): IterableIterator<[Uint8Array, Uint8Array]> {
-    if (this.isPoint(prefix)) {
-      for (const [k, v] of this.table.entries()) {
-        if (startsWith(k, prefix)) yield [k, v];
-      }
-    } else {
-      yield* this.tree.range({ prefix });
-    }
-  }
-
   /** Every entry in the keyspace: the hash table's, then the tree's in order. */
   *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
     yield* this.table.entries();
@@ -135,21 +124,13 @@ export class Keyspace {
     return this.table.size + this.tree.size;
   }
 
-  /** Loads entries into an empty keyspace as fast as the engine can (recovery, import). */
+  /**
+   * Loads entries into an empty keyspace (recovery). Recovery hands entries over in page (hash)
+   * order; inserting them in the engine is several times faster than sorting them in JavaScript
+   * for a bulk load.
+   */
   load(entries: Array<[Uint8Array, Uint8Array]>): void {
-    const point: [Uint8Array, Uint8Array][] = [];
-    const ordered: [Uint8Array, Uint8Array][] = [];
-    for (const e of entries) (this.isPoint(e[0]) ? point : ordered).push(e);
-    if (point.length) this.table.putMany(point);
-    // Recovery hands entries over in page (hash) order; inserting them in the engine is several
-    // times faster than sorting them in JavaScript for a bulk load.
-    if (ordered.length) this.tree.putMany(ordered);
-  }
-
-  /** Removes every entry. */
-  clear(): void {
-    this.table.clear();
-    this.tree.clear();
+    this.putManyRaw(entries);
   }
 
   /** Frees both structures; the keyspace is unusable afterwards. */
@@ -157,21 +138,4 @@ export class Keyspace {
     this.table.free();
     this.tree.free();
   }
-}
-
-/** memcmp order of two byte strings. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i] - b[i];
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
-/** True when `key` starts with `prefix`. */
-export function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
-  if (prefix.length > key.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
-  return true;
 }

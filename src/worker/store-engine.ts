@@ -254,7 +254,8 @@ export class StoreEngine {
       this.emitTo = events;
       this.emitFn = (type, data) => void events.push({ type, data });
     }
-    return { ks: this.ks, batch, now: Date.now(), emit: this.emitFn };
+    // Events only feed subscribers: with none, a call writing 100k documents keeps no 100k events.
+    return { ks: this.ks, batch, now: Date.now(), emit: this.subscribers.size === 0 ? dropEvent : this.emitFn };
   }
 
   /** Runs every view's periodic work (active expiry...) as one committed batch. */
@@ -584,6 +585,9 @@ export function mergeOps(batches: WriteBatch[]): KeyOp[] {
   for (const b of batches) for (const op of b.ops()) out.push(op);
   return out;
 }
+
+/** ViewContext.emit while nobody subscribes to the change feed. */
+const dropEvent: ViewContext['emit'] = () => {};
 
 const OK_UNDEFINED: WireResult = [1, encodeValue(undefined)];
 
