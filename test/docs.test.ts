@@ -56,6 +56,27 @@ describe('CRUD with the driver’s shapes', () => {
     expect(await c.deleteMany({})).toEqual({ acknowledged: true, deletedCount: 3 });
   });
 
+  it('a $in of thousands of _ids is direct lookups, answers each once, and matches by value', async () => {
+    const c = fresh();
+    await c.insertMany(Array.from({ length: 5000 }, (_, i) => ({ _id: `d${i}`, n: i })));
+    await c.insertMany([{ _id: 7n, n: -1 }, { _id: 2.5, n: -2 }, { _id: { a: 1 }, n: -3 }]);
+    const ids = Array.from({ length: 3000 }, (_, k) => `d${(k * 5000) / 3000 | 0}`);
+    const want = [...new Set(ids)];
+    const got = await c.find({ _id: { $in: [...ids, ...ids.slice(0, 10), 'missing'] } }).toArray();
+    expect(got.map((d) => d._id).sort()).toEqual(want.sort());
+    expect(got.every((d) => d.n === Number(String(d._id).slice(1)))).toBe(true);
+    const e = (await c.find({ _id: { $in: ids } }).explain()) as { queryPlanner: { winningPlan: { stage: string } }; executionStats: { totalDocsExamined: number } };
+    expect(e.queryPlanner.winningPlan.stage).toBe('IDHACK');
+    expect(e.executionStats.totalDocsExamined).toBe(want.length);
+    // Equal values of other types match (a number and a Long), embedded documents whole.
+    expect((await c.find({ _id: { $in: [7, 2.5] } }).toArray()).map((d) => d.n).sort((a, b) => a - b)).toEqual([-2, -1]);
+    expect((await c.findOne({ _id: { $eq: { a: 1 } } }))?.n).toBe(-3);
+    expect(await c.findOne({ _id: { a: 1, b: 2 } })).toBeNull();
+    // A filter with more than _id is still checked on each document.
+    expect(await c.countDocuments({ _id: { $in: ['d1', 'd2'] }, n: 2 })).toBe(1);
+    expect((await c.find({ _id: { $in: ['d1', 'd2'] }, n: 2 }).toArray()).map((d) => d._id)).toEqual(['d2']);
+  });
+
   it('findOneAnd* return before/after and honour sort, projection, upsert, includeResultMetadata', async () => {
     const c = fresh();
     await c.insertMany([{ _id: 1, n: 5 }, { _id: 2, n: 9 }]);

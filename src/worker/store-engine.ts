@@ -282,6 +282,9 @@ export class StoreEngine {
 
   /** Queues a batch for the next disk append; resolves once it is durable. */
   private commit(batch: WriteBatch, events: NonNullable<ChangeEvent['events']> = []): Promise<void> {
+    // Every batch ends here, before the next one starts: its deferred writes (kv's directory and
+    // key count) must be in the keyspace before any other batch reads it.
+    batch.applyDeferred();
     const g = (this.next ??= group());
     g.batches.push(batch);
     for (const e of events) g.events.push(e); // a loop: spreading 100k+ events overflows the stack

@@ -3,6 +3,7 @@
  * Shared by find, findOne, count, distinct, the write commands (which need the matching
  * documents) and the first $match/$sort/$limit of an aggregation.
  */
+import { Encoded } from '../../codec/value.js';
 import { LarderError } from '../../errors.js';
 import type { ViewContext } from '../view.js';
 import { readMeta } from './catalog.js';
@@ -11,7 +12,7 @@ import { docPrefix } from './keys.js';
 import { plan, type Plan } from './planner.js';
 import { compileProjection } from './projection.js';
 import { compileFilter } from './query/matcher.js';
-import { execute, type Found } from './scan.js';
+import { execute, MATCH_ALL, type Found } from './scan.js';
 import { parseSort, sortDocs } from './sort.js';
 import { positionalIndex } from './update/upsert.js';
 import { isPlainObject, type Doc } from './util.js';
@@ -54,7 +55,7 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
   const prefix = docPrefix(coll);
   const p = plan(filter, sort, prefix, indexes, { hasLimit: limit > 0, hint: opts.hint });
   const canStop = limit > 0 && (!sort || p.sorted);
-  const r = execute(ctx, prefix, p, pred, canStop ? skip + limit : Infinity);
+  const r = execute(ctx, prefix, p, p.stage === 'IDHACK' && idOnly(filter) ? MATCH_ALL : pred, canStop ? skip + limit : Infinity);
   let found = r.found;
   const sortedInMemory = !!sort && !p.sorted;
   if (sortedInMemory) sortDocs(found, sort, (f) => f.doc);
@@ -62,11 +63,40 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
   return { found, plan: p, keysExamined: r.keysExamined, docsExamined: r.docsExamined, sortedInMemory };
 }
 
+/**
+ * True for a filter that is only `_id` equal to a value or in a list (`{ _id: v }`,
+ * `{ _id: { $eq: v } }`, `{ _id: { $in: [...] } }`): when the planner turned it into direct
+ * lookups (IDHACK), a document found under one of those keys matches, as keys are equal exactly
+ * when values compare equal.
+ */
+function idOnly(filter: unknown): boolean {
+  if (!isPlainObject(filter)) return false;
+  const keys = Object.keys(filter);
+  if (keys.length !== 1 || keys[0] !== '_id') return false;
+  const v = filter._id;
+  if (!isPlainObject(v)) return true;
+  const ops = Object.keys(v);
+  if (ops.length === 0 || !ops[0].startsWith('$')) return true; // an embedded document, matched whole
+  return ops.length === 1 && (ops[0] === '$eq' || ops[0] === '$in');
+}
+
 /** Runs a query and projects the documents (find's answer). */
 export function findDocs(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions = {}): Doc[] {
-  const run = runQuery(ctx, coll, filter, opts);
+  return answer(ctx, runQuery(ctx, coll, filter, opts), filter, opts, (f) => f.doc);
+}
+
+/**
+ * find's answer for the page: unprojected documents go back as their stored bytes (Encoded), so
+ * the worker does not re-encode what it just decoded, and the page decodes each once.
+ */
+export function findForWire(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions = {}): Array<Doc | Encoded> {
+  return answer(ctx, runQuery(ctx, coll, filter, opts), filter, opts, (f) => new Encoded(f.bytes));
+}
+
+/** Projects a query's documents, or maps them with `unprojected` when there is no projection. */
+function answer<T>(ctx: ViewContext, run: QueryRun, filter: unknown, opts: QueryOptions, unprojected: (f: Found) => T): Array<Doc | T> {
   const proj = compileProjection(opts.projection, 'find');
-  if (!proj) return run.found.map((f) => f.doc);
+  if (!proj) return run.found.map(unprojected);
   const now = new Date(ctx.now);
   return run.found.map((f) => proj.apply(f.doc, (path) => positionalIndex(f.doc, filter, path), now));
 }

@@ -383,7 +383,9 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
     if (!b) break;
     if (b.kind === 'points') {
       if (c.sparse && b.nullPoint) return undefined;
-      if (prefixes.length * b.points.length > MAX_POINTS) break;
+      // The cap is on products of several fields' points; one field's points are as many as
+      // the query lists (a $in of 3,000 ids is 3,000 direct lookups, not a collection scan).
+      if (prefixes.length > 1 && prefixes.length * b.points.length > MAX_POINTS) break;
       const next: Uint8Array[] = [];
       for (const p of prefixes) for (const pt of b.points) next.push(concat(p, f.dir === 1 ? pt : invert(pt)));
       // Descending components: keep the ranges in scan order.

@@ -3,13 +3,14 @@
  * estimatedDocumentCount, distinct, aggregate and explain. Each is one synchronous call, so it
  * reads one consistent state of the keyspace.
  */
+import type { Encoded } from '../../codec/value.js';
 import { compareValues } from '../../keys/compare.js';
 import { prefixSuccessor } from '../../keys/encode.js';
 import { LarderError } from '../../errors.js';
 import type { ViewContext } from '../view.js';
 import { compilePipeline, type PipelineEnv } from './aggregate/pipeline.js';
 import { getMore, killCursors, openCursor, type Batch } from './cursor.js';
-import { explainQuery, findDocs, runQuery, type QueryOptions } from './find.js';
+import { explainQuery, findDocs, findForWire, runQuery, type QueryOptions } from './find.js';
 import { checkName, docPrefix } from './keys.js';
 import { keyValues } from './paths.js';
 import { isPlainObject, splitPath, type Doc } from './util.js';
@@ -22,14 +23,14 @@ function opts(o: unknown): QueryOptions {
 }
 
 /** find(): every matching document (projected), for toArray(). */
-export function find(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Doc[] {
-  return findDocs(ctx, checkName(coll), filter, opts(options));
+export function find(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Array<Doc | Encoded> {
+  return findForWire(ctx, checkName(coll), filter, opts(options));
 }
 
 /** find() as a cursor: the first batch and an id for getMore. */
 export function findCursor(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Batch {
   const o = opts(options) as QueryOptions & { batchSize?: number };
-  return openCursor(ctx.ks, findDocs(ctx, checkName(coll), filter, o), o.batchSize ?? 101, ctx.now);
+  return openCursor(ctx.ks, findForWire(ctx, checkName(coll), filter, o), o.batchSize ?? 101, ctx.now);
 }
 
 /** The next batch of a cursor. */
@@ -43,8 +44,8 @@ export function cursorClose(ctx: ViewContext, ids: unknown): number {
 }
 
 /** findOne(): the first matching document or null. */
-export function findOne(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Doc | null {
-  return findDocs(ctx, checkName(coll), filter, { ...opts(options), limit: 1 })[0] ?? null;
+export function findOne(ctx: ViewContext, coll: unknown, filter: unknown, options?: unknown): Doc | Encoded | null {
+  return findForWire(ctx, checkName(coll), filter, { ...opts(options), limit: 1 })[0] ?? null;
 }
 
 /** countDocuments(): matching documents (with skip/limit). */

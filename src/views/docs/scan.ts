@@ -13,13 +13,38 @@ import type { Plan } from './planner.js';
 import type { Predicate } from './query/matcher.js';
 import type { Doc } from './util.js';
 
-/** A fetched document with its stored bytes and encoded _id. */
-export interface Found {
-  doc: Doc;
+/**
+ * A fetched document with its stored bytes and encoded _id. The document is decoded on first use:
+ * a lookup whose filter the plan already guarantees (`MATCH_ALL`) and whose answer goes back as
+ * stored bytes never decodes it at all.
+ */
+export class Found {
+  /** The stored bytes (a writer replaces them with `doc` when it rewrites the document). */
   bytes: Uint8Array;
   /** The 'D' key. */
-  key: Uint8Array;
+  readonly key: Uint8Array;
+  private decoded: Doc | undefined;
+
+  /** A document as stored; `doc` when it is already decoded. */
+  constructor(bytes: Uint8Array, key: Uint8Array, doc?: Doc) {
+    this.bytes = bytes;
+    this.key = key;
+    this.decoded = doc;
+  }
+
+  /** The document (decoded once). */
+  get doc(): Doc {
+    return (this.decoded ??= decodeValue(this.bytes) as Doc);
+  }
+
+  /** Replaces the document (a writer that has just rewritten it). */
+  set doc(d: Doc) {
+    this.decoded = d;
+  }
 }
+
+/** The predicate of a filter the plan's keys already satisfy: documents are not decoded to test it. */
+export const MATCH_ALL: Predicate = () => true;
 
 /** Documents found and the work done. */
 export interface ScanResult {
@@ -36,8 +61,8 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pre
   if (stopAfter <= 0) return { found, keysExamined, docsExamined };
   const consider = (key: Uint8Array, bytes: Uint8Array): boolean => {
     docsExamined++;
-    const doc = decodeValue(bytes) as Doc;
-    if (pred(doc)) found.push({ doc, bytes, key });
+    const f = new Found(bytes, key);
+    if (pred === MATCH_ALL || pred(f.doc)) found.push(f);
     return found.length >= stopAfter;
   };
   if (plan.stage === 'OR') {

@@ -5,14 +5,12 @@
  * expire; documents without a date in the field stay. The scan is a key range over the index
  * (dates are a contiguous block of keys), so it costs nothing when nothing has expired.
  */
-import { decodeValue } from '../../codec/value.js';
 import { encodeKey, KeyType, decodeKey, prefixSuccessor } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
 import { listMeta } from './catalog.js';
 import { latin1 } from './indexes.js';
 import { docKeyFromIdBytes } from './keys.js';
-import type { Found } from './scan.js';
-import type { Doc } from './util.js';
+import { Found } from './scan.js';
 import { Writer } from './writer.js';
 
 /** Most documents removed per collection per tick, so one tick never stalls the writer. */
@@ -57,7 +55,7 @@ export function expire(ctx: ViewContext): number {
         const key = docKeyFromIdBytes(w.prefix, id);
         const bytes = ctx.ks.get(key);
         if (bytes === undefined) continue;
-        const found: Found = { doc: decodeValue(bytes) as Doc, bytes, key };
+        const found = new Found(bytes, key);
         w.remove(found);
         removed++;
       }

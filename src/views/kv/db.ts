@@ -14,7 +14,7 @@ import { globMatch } from './glob.js';
 import { E, rerr, wrongType } from './reply.js';
 import { bumpVersion, stateOf, type KvState } from './state.js';
 import {
-  DIR_COUNT, MAX_KEY, T, TAG, decodeMeta, dirKey, encodeMeta, expireKey, getF64, memberPrefix, metaKey, putF64, type Meta,
+  DIR_COUNT, DIR_PREFIX, MAX_KEY, T, TAG, decodeMeta, dirKey, encodeMeta, expireKey, memberPrefix, metaKey, type Meta,
 } from './layout.js';
 
 const EMPTY = new Uint8Array(0);
@@ -71,9 +71,12 @@ export class Db {
   /** Creates `key` with `meta` (the key must not exist). */
   add(key: Uint8Array, meta: Meta, event?: string): void {
     if (key.length > MAX_KEY) throw rerr('TOO_LARGE', `ERR key is ${key.length} bytes; at most ${MAX_KEY}`);
-    this.ctx.batch.put(metaKey(key), encodeMeta(meta));
-    this.ctx.batch.put(dirKey(key), EMPTY);
-    this.addCount(1);
+    // The key is absent (callers looked it up), so its meta needs no undo read. Its directory
+    // entry and the key count are deferred writes (see WriteBatch): only SCAN, KEYS, RANDOMKEY
+    // and FLUSHDB read the directory, through dirRange, which applies them first.
+    this.ctx.batch.putNew(metaKey(key), encodeMeta(meta));
+    this.ctx.batch.deferPutNew(dirKey(key), EMPTY);
+    this.ctx.batch.addCounter(DIR_COUNT, 1);
     if (meta.exp) this.ctx.batch.put(expireKey(meta.exp, key), EMPTY);
     this.touch(key, event);
   }
@@ -115,8 +118,8 @@ export class Db {
     }
     if (meta.exp) b.del(expireKey(meta.exp, key));
     b.del(metaKey(key));
-    b.del(dirKey(key));
-    this.addCount(-1);
+    b.deferDel(dirKey(key));
+    b.addCounter(DIR_COUNT, -1);
     this.touch(key, event);
   }
 
@@ -131,18 +134,13 @@ export class Db {
 
   /** Number of keys (expired ones not yet reclaimed included, as in Redis). */
   count(): number {
-    const v = this.ctx.ks.getView(DIR_COUNT); // read at once: no copy needed
-    return v === undefined ? 0 : getF64(v, 0);
+    return this.ctx.batch.counter(DIR_COUNT);
   }
 
-  private addCount(d: number): void {
-    const n = this.count() + d;
-    if (n === 0) this.ctx.batch.del(DIR_COUNT);
-    else {
-      const v = new Uint8Array(8);
-      putF64(v, 0, n);
-      this.ctx.batch.put(DIR_COUNT, v);
-    }
+  /** A range of the key directory (prefix DIR_PREFIX), its deferred writes applied first. */
+  dirRange(opts: Omit<RangeOptions, 'prefix'>): IterableIterator<[Uint8Array, Uint8Array]> {
+    this.ctx.batch.applyDeferred();
+    return this.ctx.ks.range({ ...opts, prefix: DIR_PREFIX });
   }
 
   /** Records a change of `key`: WATCH version, and a keyspace notification when anyone listens. */

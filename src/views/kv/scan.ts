@@ -14,7 +14,7 @@
 import { argInt, bkey, str, upper, utf8 } from './bytes.js';
 import type { Db } from './db.js';
 import { globMatch } from './glob.js';
-import { DIR_PREFIX, TYPE_NAMES, dirAt, dirHash, memberPrefix, type Meta } from './layout.js';
+import { TYPE_NAMES, dirAt, dirHash, memberPrefix, type Meta } from './layout.js';
 import { E, rerr, syntax, type Reply } from './reply.js';
 import { MAX_CURSORS } from './state.js';
 
@@ -70,7 +70,7 @@ export function scan(db: Db, a: Uint8Array[]): Reply {
   if (opts.cursor < HASH_END) {
     let visited = 0;
     let lastHash = -1;
-    for (const [k] of db.range({ prefix: DIR_PREFIX, gte: dirAt(opts.cursor), keysOnly: true })) {
+    for (const [k] of db.dirRange({ gte: dirAt(opts.cursor), keysOnly: true })) {
       const h = dirHash(k);
       if (visited >= opts.count && h !== lastHash) { next = h; break; }
       visited++;

@@ -7,7 +7,7 @@ import { argInt, eq, upper } from './bytes.js';
 import type { CommandTable } from './command.js';
 import { noSuchKey, type Db } from './db.js';
 import { globMatch } from './glob.js';
-import { DIR_PREFIX, T, TAG, TYPE_NAMES, dirAt, memberPrefix, type Meta } from './layout.js';
+import { T, TAG, TYPE_NAMES, dirAt, memberPrefix, type Meta } from './layout.js';
 import { OK, Status, rerr, syntax, type Reply } from './reply.js';
 import { scan } from './scan.js';
 
@@ -95,7 +95,7 @@ function copy(db: Db, a: Uint8Array[]): Reply {
 function keys(db: Db, a: Uint8Array[]): Reply {
   const all = a[1].length === 1 && a[1][0] === 0x2a;
   const out: Reply[] = [];
-  for (const [k] of db.range({ prefix: DIR_PREFIX, keysOnly: true })) {
+  for (const [k] of db.dirRange({ keysOnly: true })) {
     const key = k.subarray(10);
     if ((all || globMatch(a[1], key)) && db.isLive(key)) out.push(key.slice());
   }
@@ -106,8 +106,8 @@ function randomkey(db: Db): Reply {
   for (let tries = 0; tries < 100; tries++) {
     const h = Math.floor(Math.random() * 2 ** 48);
     let hit: Uint8Array | undefined;
-    for (const [k] of db.range({ prefix: DIR_PREFIX, gte: dirAt(h), keysOnly: true, limit: 1 })) hit = k;
-    if (!hit) for (const [k] of db.range({ prefix: DIR_PREFIX, keysOnly: true, limit: 1 })) hit = k;
+    for (const [k] of db.dirRange({ gte: dirAt(h), keysOnly: true, limit: 1 })) hit = k;
+    if (!hit) for (const [k] of db.dirRange({ keysOnly: true, limit: 1 })) hit = k;
     if (!hit) return null;
     const key = hit.slice(10);
     if (db.lookup(key)) return key;
@@ -118,7 +118,7 @@ function randomkey(db: Db): Reply {
 function flushdb(db: Db, a: Uint8Array[]): Reply {
   if (a.length > 2 || (a.length === 2 && upper(a[1]) !== 'SYNC' && upper(a[1]) !== 'ASYNC')) throw syntax();
   const all: Uint8Array[] = [];
-  for (const [k] of db.range({ prefix: DIR_PREFIX, keysOnly: true })) all.push(k.slice(10));
+  for (const [k] of db.dirRange({ keysOnly: true })) all.push(k.slice(10));
   for (const key of all) {
     const m = db.rawMeta(key);
     if (m) db.remove(key, m, 'del');
