@@ -69,7 +69,7 @@ describe('CRUD with the driver’s shapes', () => {
     expect(e.queryPlanner.winningPlan.stage).toBe('IDHACK');
     expect(e.executionStats.totalDocsExamined).toBe(want.length);
     // Equal values of other types match (a number and a Long), embedded documents whole.
-    expect((await c.find({ _id: { $in: [7, 2.5] } }).toArray()).map((d) => d.n).sort((a, b) => a - b)).toEqual([-2, -1]);
+    expect((await c.find({ _id: { $in: [7, 2.5] } }).toArray()).map((d) => d.n).sort((a, b) => (a as number) - (b as number))).toEqual([-2, -1]);
     expect((await c.findOne({ _id: { $eq: { a: 1 } } }))?.n).toBe(-3);
     expect(await c.findOne({ _id: { a: 1, b: 2 } })).toBeNull();
     // A filter with more than _id is still checked on each document.
