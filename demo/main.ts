@@ -1,6 +1,6 @@
 /**
- * The demo's entry: opens the store, builds the four panels and runs the tab strip (ARIA tabs:
- * arrow keys, Home/End, the URL hash remembers the tab across reloads).
+ * The demo's entry: opens the store, builds the five panels, runs the tab strip (ARIA tabs:
+ * arrow keys, Home/End, the URL hash remembers the tab across reloads) and sets up offline use.
  */
 import { App, type Panel } from './app.js';
 import { byId } from './lib/dom.js';
@@ -9,8 +9,10 @@ import { kvPanel } from './panels/kv.js';
 import { docsPanel } from './panels/docs.js';
 import { graphPanel } from './panels/graph.js';
 import { storePanel } from './panels/store.js';
+import { benchPanel } from './panels/bench.js';
+import { keepOffline, type OfflineState } from './lib/offline.js';
 
-const TABS = ['kv', 'docs', 'graph', 'store'] as const;
+const TABS = ['kv', 'docs', 'graph', 'store', 'bench'] as const;
 type TabId = (typeof TABS)[number];
 
 const app = new App();
@@ -64,9 +66,18 @@ async function start(): Promise<void> {
   panels.set('docs', docsPanel(app, byId('panel-docs')));
   panels.set('graph', graphPanel(app, byId('panel-graph')));
   panels.set('store', storePanel(app, byId('panel-store')));
+  panels.set('bench', benchPanel(app, byId('panel-bench')));
   const fromHash = location.hash.slice(1) as TabId;
   select(TABS.includes(fromHash) ? fromHash : 'kv');
   document.body.dataset.ready = 'true'; // for the browser tests: panels are built
 }
 
-void start();
+/** Shows in the footer whether the next visit works offline (and marks it for the tests). */
+function showOffline(s: OfflineState): void {
+  const el = byId('offline');
+  document.body.dataset.offline = s.state;
+  el.textContent = s.state === 'ready' ? `· Works offline (${s.files} files kept)` : s.state === 'caching' ? '· Saving for offline use…' : s.state === 'failed' ? `· No offline copy: ${s.error}` : '';
+}
+
+// After the store opens: the crawl for the offline copy would otherwise compete with startup.
+void start().then(() => keepOffline(showOffline));

@@ -1,11 +1,13 @@
 /**
- * Store panel: `store.info()` refreshed live, export to a file, import from one, destroy, and
- * the proof that data survives a reload (a visit counter kept in the store itself).
+ * Store panel: `store.info()` refreshed live, export to a file, import from one, destroy, the
+ * proof that data survives a reload (a visit counter kept in the store itself), and the passphrase
+ * option (an encrypted second store, secure-store.ts).
  */
 import { importInto } from '../../src/index.js';
 import type { App, Panel } from '../app.js';
 import { download, h, replace } from '../lib/dom.js';
 import { bytes, showPretty } from '../lib/show.js';
+import { secureStoreCard } from './secure-store.js';
 
 const VISITS_KEY = 'demo:visits';
 
@@ -124,6 +126,7 @@ export function storePanel(app: App, root: HTMLElement): Panel {
         h('div', { class: 'card stack' }, h('h2', {}, 'Backup'),
           h('p', { class: 'hint' }, 'An export is a portable snapshot of everything (self-checking chunks). Importing one loads it atomically.'),
           h('div', { class: 'row' }, exportBtn, importLabel)),
+        secureStoreCard(),
         h('div', { class: 'card stack' }, h('h2', {}, 'Danger zone'), h('p', { class: 'hint' }, 'Closes the store and deletes its IndexedDB database; the demo then opens a new, empty one.'), h('div', { class: 'row' }, destroyBtn)))));
 
   void countVisit().catch((e) => app.toast(String(e), 'error'));

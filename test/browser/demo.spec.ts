@@ -1,8 +1,10 @@
 /**
  * The demo page (demo/), driven as a person would: type into each panel and read the answer on
- * screen, load each sample, reload and find the data, export and import, destroy. Any console
- * error or page error fails the test (the page runs under a strict CSP, so an eval or an inline
- * script would show up here as a console error). Screenshots of each panel are kept as artifacts.
+ * screen, load each sample, reload and find the data, export and import, destroy, unlock the
+ * encrypted store, run the in-page benchmark, reload offline, and check that nothing overflows at
+ * phone width. Any console error or page error fails the test (the page runs under a strict CSP,
+ * so an eval or an inline script would show up here as a console error). Screenshots of each
+ * panel are kept as artifacts.
  */
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { readFileSync } from 'node:fs';
@@ -22,12 +24,13 @@ test.afterEach(() => {
 });
 
 /** Opens the demo on `tab` and waits until its panels are built. */
-async function open(page: Page, tab: 'kv' | 'docs' | 'graph' | 'store'): Promise<void> {
+async function open(page: Page, tab: 'kv' | 'docs' | 'graph' | 'store' | 'bench'): Promise<void> {
   await page.goto(`${DEMO}#${tab}`);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   await expect(page.getByRole('tab', { selected: true })).toHaveAttribute('id', `tab-${tab}`);
 }
 
+/** Keeps a full-page screenshot of the page as the test artifact `name`.png. */
 async function shot(page: Page, info: TestInfo, name: string): Promise<void> {
   // Toasts are fixed to the viewport; on a full-page picture they would float mid-page.
   await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
@@ -57,6 +60,9 @@ test('page: CSP meta, tabs work with the keyboard', async ({ page }, info) => {
   await expect(page.getByRole('tab', { name: 'Documents' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator('#panel-docs')).toBeVisible();
   await page.keyboard.press('End');
+  await expect(page.getByRole('tab', { name: 'Benchmark' })).toBeFocused();
+  await expect(page.locator('#panel-bench')).toBeVisible();
+  await page.keyboard.press('ArrowLeft');
   await expect(page.getByRole('tab', { name: 'Store' })).toBeFocused();
   await expect(page.locator('#panel-store')).toBeVisible();
   await expect(page.locator('#panel-kv')).toBeHidden();
@@ -327,11 +333,176 @@ test('two tabs: a write in one shows up in the other', async ({ context, page },
   await expect(other.getByTestId('docs-insert-result')).toContainText('Inserted 2 into notes');
   // The first tab did nothing: its collection list updates from the change feed.
   await expect(page.getByTestId('docs-collections').getByRole('button', { name: /notes\s*2/ })).toBeVisible();
-  // And the key-value side: a SET in one tab is read in the other.
+  // The first tab's live store.info() counts a key typed in the second, without a reload.
+  await page.getByRole('tab', { name: 'Store' }).click();
+  const kvKeys = page.getByTestId('store-stats').locator('.stat').filter({ hasText: 'Key-value keys' }).locator('.v');
+  await expect(kvKeys).toHaveText(/^\d+$/);
+  const before = Number(await kvKeys.textContent());
   await other.getByRole('tab', { name: 'Key-value' }).click();
-  await page.getByRole('tab', { name: 'Key-value' }).click();
   expect(await redis(other, 'SET shared "written in tab two"')).toEqual(['OK']);
+  await expect(kvKeys).toHaveText(String(before + 1));
+  // And the key-value side: a SET in one tab is read in the other.
+  await page.getByRole('tab', { name: 'Key-value' }).click();
   expect(await redis(page, 'GET shared')).toEqual(['"written in tab two"']);
   await shot(other, info, 'two-tabs');
   await other.close();
 });
+
+test('store: the encrypted store opens only with its passphrase, and keeps its data across a reload', async ({ page }, info) => {
+  await open(page, 'store');
+  const state = page.getByTestId('secure-state');
+  const message = page.getByTestId('secure-message');
+  const shown = page.getByTestId('secure-note-shown');
+  await expect(state).toHaveText('Locked.');
+  // No passphrase: said on the page, nothing opened.
+  await page.getByTestId('secure-unlock').click();
+  await expect(message).toHaveText('Type a passphrase first.');
+
+  // First unlock creates the store under this passphrase; write a kv value and a document.
+  await page.locator('#secure-passphrase').fill('correct horse battery');
+  await page.getByTestId('secure-unlock').click();
+  await expect(state).toContainText('is new and encrypted', { timeout: 60_000 });
+  await expect(message).toBeEmpty();
+  await page.locator('#secure-note').fill('meet at noon');
+  await page.getByTestId('secure-save').click();
+  await expect(shown).toHaveText('“meet at noon” (saved 1 time)');
+  await page.getByTestId('secure-card').scrollIntoViewIfNeeded();
+  await shot(page, info, 'store-passphrase');
+
+  // After a reload it is locked again; a wrong passphrase is refused with a message.
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await expect(state).toHaveText('Locked.');
+  await expect(page.locator('#secure-note')).toBeHidden();
+  await page.locator('#secure-passphrase').fill('wrong passphrase');
+  await page.getByTestId('secure-unlock').click();
+  await expect(message).toHaveText('Wrong passphrase: “demo-secure” stays locked.', { timeout: 60_000 });
+  await expect(state).toHaveText('Locked.');
+  await expect(page.locator('#secure-note')).toBeHidden();
+  await shot(page, info, 'store-passphrase-wrong');
+
+  // The right one: the data is back.
+  await page.locator('#secure-passphrase').fill('correct horse battery');
+  await page.getByTestId('secure-unlock').click();
+  await expect(state).toContainText('decrypted', { timeout: 60_000 });
+  await expect(message).toBeEmpty();
+  await expect(shown).toHaveText('“meet at noon” (saved 1 time)');
+  await page.locator('#secure-note').fill('and bring the key');
+  await page.locator('#secure-note').press('Enter');
+  await expect(shown).toHaveText('“and bring the key” (saved 2 times)');
+
+  // Lock: closed, and the note leaves the page.
+  await page.getByTestId('secure-lock').click();
+  await expect(state).toHaveText('Locked.');
+  await expect(shown).toBeHidden();
+  await expect(page.locator('#secure-passphrase')).toBeVisible();
+});
+
+test('benchmark: the bench workloads run in the page against the peers and are drawn as ratio bars', async ({ page }, info) => {
+  test.setTimeout(300_000);
+  await open(page, 'bench');
+  const panel = page.locator('#panel-bench');
+  const progress = page.getByTestId('bench-progress');
+  await page.locator('#bench-size').selectOption('1000');
+  // Every value the progress bar takes, recorded in the page (what it shows, not how fast).
+  await page.evaluate(() => {
+    const p = document.querySelector<HTMLProgressElement>('[data-testid="bench-progress"]')!;
+    const seen: number[] = [];
+    (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+    new MutationObserver(() => seen.push(p.value)).observe(p, { attributes: true, attributeFilter: ['value'] });
+  });
+  await page.getByTestId('bench-run').click();
+  await expect(panel).toHaveAttribute('data-state', /running|done/);
+  await expect(page.getByTestId('bench-run')).toBeDisabled();
+  await expect(panel).toHaveAttribute('data-state', 'done', { timeout: 280_000 });
+  await expect(page.getByTestId('bench-run')).toBeEnabled();
+
+  const max = Number(await progress.getAttribute('max'));
+  expect(max).toBeGreaterThan(10);
+  await expect(progress).toHaveAttribute('value', String(max));
+  await expect(progress).toHaveAttribute('aria-valuenow', String(max));
+  const seen = await page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
+  expect(new Set(seen).size, 'the progress bar moved step by step').toBeGreaterThan(max / 2);
+  expect([...seen].sort((a, b) => a - b), 'and never backwards').toEqual(seen);
+  await expect(page.getByTestId('bench-status')).toContainText(/^Done in .*, 0 failures\.$/);
+
+  for (const id of ['records', 'writes', 'kv', 'graph', 'docs']) {
+    const chart = page.getByTestId(`bench-chart-${id}`);
+    await expect(chart.locator('figcaption')).not.toBeEmpty();
+    const ratios = await chart.locator('.ratio').allTextContents();
+    expect(ratios.length, `bars in ${id}`).toBeGreaterThan(0);
+    for (const r of ratios) expect(r).toMatch(/^\d+(\.\d+)?×$/);
+    await expect(chart.locator('.bar-fill')).toHaveCount(ratios.length);
+    // A missing figure may only be one too small to time, never a wrong answer or an error.
+    for (const note of await chart.locator('.bar-note').allTextContents()) expect(note).toBe('too fast to time at this size');
+  }
+  // Nothing of the run is left behind: only the demo's own databases remain.
+  const dbs = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
+  expect(dbs.filter((d) => d.includes('demo-bench'))).toEqual([]);
+  await shot(page, info, 'bench');
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await overflow(page)).toBeLessThanOrEqual(0);
+  await shot(page, info, 'bench-phone');
+});
+
+test('offline: after one visit the demo loads and its store works without a network', async ({ context, page }, info) => {
+  await open(page, 'kv');
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  await expect(page.locator('body')).toHaveAttribute('data-offline', 'ready', { timeout: 60_000 });
+  await expect(page.getByTestId('offline')).toContainText('Works offline');
+  expect(await redis(page, 'SET offline:note "written online"')).toEqual(['OK']);
+  // A request for something never cached, made by the service worker itself: it reaches the
+  // server now, and must not once offline (so the reload below is served from its cache).
+  const [worker] = context.serviceWorkers();
+  expect(worker, 'the demo registered a service worker').toBeTruthy();
+  const probe = () => worker!.evaluate(() => fetch(`/demo/?probe=${Date.now()}`).then(() => 'reached the server', () => 'offline'));
+  expect(await probe()).toBe('reached the server');
+
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+    expect(await probe()).toBe('offline');
+    await expect(page.locator('#status')).toHaveText('Store “larder-demo” open');
+    expect(await redis(page, 'GET offline:note')).toEqual(['"written online"']);
+    expect(await redis(page, 'INCR offline:count')).toEqual(['(integer) 1']);
+    await page.getByRole('tab', { name: 'Store' }).click();
+    await expect(page.getByTestId('store-visits')).toContainText('opened the store 2 times');
+    await shot(page, info, 'offline');
+  } finally {
+    await context.setOffline(false);
+  }
+  // The one thing that cannot work offline is the dev server's own client (/@vite/client, which
+  // the built demo does not have) calling home over its WebSocket: that is all it may report.
+  const devClient = (e: string) => /WebSocket connection to 'ws:\/\/[^']*' failed|\[vite\] failed to connect to websocket/.test(e);
+  errors = errors.filter((e) => !devClient(e));
+});
+
+test('phone width: no panel is wider than the screen', async ({ page }, info) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(page, 'kv');
+  await page.getByTestId('kv-load-sample').click();
+  await expect(page.getByTestId('kv-load-sample')).toBeEnabled({ timeout: 60_000 });
+  await page.getByRole('tab', { name: 'Documents' }).click();
+  await page.getByTestId('docs-load-sample').click();
+  await expect(page.getByTestId('docs-load-sample')).toBeEnabled({ timeout: 60_000 });
+  await page.getByRole('tab', { name: 'Graph' }).click();
+  await page.getByTestId('graph-load-sample').click();
+  await expect(page.getByTestId('graph-load-sample')).toBeEnabled({ timeout: 60_000 });
+  for (const [tab, name] of [['kv', 'Key-value'], ['docs', 'Documents'], ['graph', 'Graph'], ['store', 'Store'], ['bench', 'Benchmark']] as const) {
+    await page.getByRole('tab', { name }).click();
+    await expect(page.locator(`#panel-${tab}`)).toBeVisible();
+    expect(await overflow(page), `${name} overflows sideways by`).toBeLessThanOrEqual(0);
+  }
+  // All five tabs fit on the strip: none is scrolled out of sight.
+  const strip = await page.locator('.tabs').evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(strip, 'the tab strip scrolls sideways by').toBeLessThanOrEqual(0);
+  await shot(page, info, 'bench-phone-empty');
+});
+
+/** How many CSS pixels the page is wider than the viewport (0 or less: no sideways scrolling). */
+function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
