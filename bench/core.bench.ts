@@ -12,6 +12,7 @@ import { Table } from '../src/core/table.js';
 import { Tree } from '../src/core/tree.js';
 import { rng } from './browser/records.js';
 import { runEngineBench } from './engine.bench.js';
+import { runGraphEngineBench } from './graph-engine.bench.js';
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -178,3 +179,7 @@ await main();
 // The views' worker-side methods in a loop (kv GET/SET, values get/set) vs a JS Map: see engine.bench.ts.
 console.log('');
 await runEngineBench();
+
+// The graph view's worker-side traversals and paths vs graphology: see graph-engine.bench.ts.
+console.log('');
+await runGraphEngineBench();

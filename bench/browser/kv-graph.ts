@@ -11,11 +11,9 @@
  * before the next.
  */
 import Dexie, { type Table } from 'dexie';
-import Graph from 'graphology';
-import { bidirectional } from 'graphology-shortest-path/unweighted';
-import { bfsFromNode } from 'graphology-traversal';
 import { get as kvGet, set as kvSet } from 'idb-keyval';
 import { openStore } from '../../src/index.js';
+import { CYPHER, CYPHER_AGE, graphologySuite, makeGraph } from '../graph-suite.js';
 import { deleteDexie, deleteIdb, openKeyval } from './peers.js';
 import { rng } from './records.js';
 import type { Params, Sample } from './workloads.js';
@@ -290,93 +288,6 @@ export const kvGraphWorkloads = {
 
   /** graphology (directed multigraph) in the page: the same build and queries, synchronously. */
   async graphGraphology(p: Params): Promise<Sample> {
-    const g = makeGraph(need(p.n, 'n'), need(p.e, 'e'));
-    const parts: Record<string, Sample> = {};
-    const graph = new Graph({ type: 'directed', multi: true, allowSelfLoops: true });
-    const t0 = now();
-    for (let i = 0; i < g.n; i++) graph.addNode(String(i), { i, age: g.age[i] });
-    const tNodes = now() - t0;
-    for (let j = 0; j < g.e; j++) graph.addEdge(String(g.from[j]), String(g.to[j]), { type: 'KNOWS' });
-    parts.build = { ms: now() - t0, ops: g.n + g.e, detail: `nodes ${tNodes.toFixed(0)} ms + edges ${(now() - t0 - tNodes).toFixed(0)} ms` };
-
-    let reached = 0;
-    // Distinct out-neighbours with their attributes, as Larder's neighbors() returns nodes.
-    await timed(parts, 'neighbors', g.hop.length, () => {
-      for (const i of g.hop) reached += graph.outNeighbors(String(i)).map((k) => graph.getNodeAttributes(k)).length;
-    });
-    parts.neighbors.detail = `${reached} neighbours`;
-
-    let visited = 0;
-    await timed(parts, 'bfs', g.bfs.length, () => {
-      for (const i of g.bfs) bfsFromNode(graph, String(i), (_k, _a, depth) => { visited++; return depth >= 3; }, { mode: 'outbound' });
-    });
-    parts.bfs.detail = `${visited} visits`;
-
-    let found = 0;
-    let hops = 0;
-    await timed(parts, 'path', g.pairs.length, () => {
-      for (const [a, b] of g.pairs) {
-        const r = bidirectional(graph, String(a), String(b));
-        if (r) { found++; hops += r.length - 1; }
-      }
-    });
-    parts.path.detail = `${found} found, ${hops} hops`;
-
-    // The same two-hop pattern by hand: a -KNOWS-> b -KNOWS-> c with c.age >= age, the two
-    // edges distinct (Cypher's relationship uniqueness), one row per edge pair.
-    let rows = 0;
-    await timed(parts, 'cypher', g.cypher.length, () => {
-      for (const i of g.cypher) {
-        const a = String(i);
-        graph.forEachOutEdge(a, (e1, _at, _s, b) => {
-          graph.forEachOutEdge(b, (e2, _at2, _s2, c) => {
-            if (e2 !== e1 && (graph.getNodeAttribute(c, 'age') as number) >= CYPHER_AGE) rows++;
-          });
-        });
-      }
-    });
-    parts.cypher.detail = `${rows} rows`;
-    graph.clear();
-    return { ms: 0, ops: 0, parts };
+    return { ms: 0, ops: 0, parts: graphologySuite(makeGraph(need(p.n, 'n'), need(p.e, 'e'))) };
   },
 } satisfies Record<string, (p: Params) => Promise<Sample>>;
-
-// ---------------------------------------------------------------- graph data
-
-const CYPHER = 'MATCH (a:Person {i: $i})-[:KNOWS]->(b:Person)-[:KNOWS]->(c:Person) WHERE c.age >= $age RETURN b.i, c.i';
-const CYPHER_AGE = 60;
-
-interface BenchGraph {
-  n: number;
-  e: number;
-  age: Uint8Array;
-  from: Uint32Array;
-  to: Uint32Array;
-  /** 1,000 nodes for 1-hop neighbours, 100 BFS starts, 100 path pairs, 100 Cypher starts. */
-  hop: number[];
-  bfs: number[];
-  pairs: Array<[number, number]>;
-  cypher: number[];
-}
-
-/** `n` nodes and `e` uniformly random directed edges (self loops and repeats allowed), seeded. */
-function makeGraph(n: number, e: number): BenchGraph {
-  const r = rng(42);
-  const age = new Uint8Array(n);
-  for (let i = 0; i < n; i++) age[i] = 18 + ((r() * 60) | 0);
-  const from = new Uint32Array(e);
-  const to = new Uint32Array(e);
-  for (let j = 0; j < e; j++) {
-    from[j] = (r() * n) | 0;
-    to[j] = (r() * n) | 0;
-  }
-  const q = rng(43);
-  const pick = (): number => (q() * n) | 0;
-  return {
-    n, e, age, from, to,
-    hop: Array.from({ length: Math.min(1000, n) }, pick),
-    bfs: Array.from({ length: Math.min(100, n) }, pick),
-    pairs: Array.from({ length: Math.min(100, n) }, () => [pick(), pick()] as [number, number]),
-    cypher: Array.from({ length: Math.min(100, n) }, pick),
-  };
-}

@@ -26,6 +26,12 @@ export class Keyspace {
   /** pointTag[t] is 1 when keys with tag t live in the hash table. */
   private readonly pointTag = new Uint8Array(256);
 
+  /**
+   * tagVersion[t] changes whenever a key with tag t is written or deleted (undo included): a
+   * view's read cache of tag t is valid while the version it was filled at is unchanged.
+   */
+  readonly tagVersion = new Uint32Array(256);
+
   private constructor(engine: Engine, pointTags: Iterable<number>) {
     this.engine = engine;
     this.table = Table.create(engine);
@@ -66,6 +72,7 @@ export class Keyspace {
 
   /** Stores `value` at `key` without undo; use a WriteBatch for anything a caller can see fail. */
   putRaw(key: Uint8Array, value: Uint8Array): void {
+    this.tagVersion[key.length > 0 ? key[0] : 0]++;
     if (this.isPoint(key)) this.table.put(key, value);
     else this.tree.put(key, value);
   }
@@ -75,6 +82,7 @@ export class Keyspace {
     let point: Array<readonly [Uint8Array, Uint8Array]> | undefined;
     let ordered: Array<readonly [Uint8Array, Uint8Array]> | undefined;
     for (const e of entries) {
+      this.tagVersion[e[0].length > 0 ? e[0][0] : 0]++;
       if (this.isPoint(e[0])) (point ??= []).push(e);
       else (ordered ??= []).push(e);
     }
@@ -84,6 +92,7 @@ export class Keyspace {
 
   /** Removes `key` without undo; true when it was present. */
   deleteRaw(key: Uint8Array): boolean {
+    this.tagVersion[key.length > 0 ? key[0] : 0]++;
     return this.isPoint(key) ? this.table.delete(key) : this.tree.delete(key);
   }
 

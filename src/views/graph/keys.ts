@@ -89,6 +89,22 @@ export class GraphKeys {
   private readonly g: Uint8Array;
   private readonly b = new KeyBuilder(128);
 
+  private static readonly byName = new Map<string, GraphKeys>();
+
+  /**
+   * The key factory of graph `name`, made once and reused by every call: making one allocates
+   * two buffers, which adds up (and feeds the GC) at a million calls. Sharing is safe because each
+   * method builds and copies its key before it returns.
+   */
+  static of(name: string): GraphKeys {
+    let k = GraphKeys.byName.get(name);
+    if (!k) {
+      if (GraphKeys.byName.size >= 1024) GraphKeys.byName.clear();
+      GraphKeys.byName.set(name, (k = new GraphKeys(name)));
+    }
+    return k;
+  }
+
   /** Keys of the graph `name`. */
   constructor(name: string) {
     this.name = name;

@@ -43,13 +43,20 @@ export function neighbors(g: GraphStore, id: unknown, opts: unknown): NodeRec[] 
   const o = adjOptions(opts, 'both');
   const n = check.id(id);
   g.mustNode(n);
-  const seen = new Set<number>();
+  const { others } = g.adjacent(n, o.direction, o.types);
+  // Most nodes have a handful of neighbours: a linear check beats building a Set.
+  const seen: number[] | Set<number> = others.length > 32 ? new Set<number>() : [];
   const out: NodeRec[] = [];
-  for (const s of g.steps(n, o.direction, o.types)) {
-    if (out.length >= o.limit) break;
-    if (seen.has(s.other)) continue;
-    seen.add(s.other);
-    const m = g.node(s.other);
+  for (let i = 0; i < others.length && out.length < o.limit; i++) {
+    const v = others[i];
+    if (Array.isArray(seen)) {
+      if (seen.includes(v)) continue;
+      seen.push(v);
+    } else {
+      if (seen.has(v)) continue;
+      seen.add(v);
+    }
+    const m = g.node(v);
     if (m && matches(m.properties, o.where)) out.push(m);
   }
   return out;

@@ -83,6 +83,7 @@ export function shortestPath(g: GraphStore, from: number, to: number, o: PathOpt
 }
 
 function bidiBfs(g: GraphStore, from: number, to: number, o: PathOptions): Path | null {
+  // Each side maps a reached node to how it was reached (null for its root) and its depth.
   const fwd = new Map<number, Link | null>([[from, null]]);
   const bwd = new Map<number, Link | null>([[to, null]]);
   const depthOf = [new Map([[from, 0]]), new Map([[to, 0]])];
@@ -90,19 +91,26 @@ function bidiBfs(g: GraphStore, from: number, to: number, o: PathOptions): Path 
   let dF = 0, dB = 0;
   while (fF.length && fB.length && dF + dB < o.maxDepth) {
     const forward = fF.length <= fB.length;
-    const [mine, other, frontier, dir, side] = forward ? [fwd, bwd, fF, o.direction, 0] : [bwd, fwd, fB, REVERSE[o.direction], 1];
+    const mine = forward ? fwd : bwd;
+    const other = forward ? bwd : fwd;
+    const frontier = forward ? fF : fB;
+    const dir = forward ? o.direction : REVERSE[o.direction];
+    const side = forward ? 0 : 1;
     const depth = forward ? dF : dB;
+    const myDepth = depthOf[side];
     const next: number[] = [];
     let best: { node: number; total: number } | undefined;
     for (const u of frontier) {
-      for (const s of g.steps(u, dir, o.types)) {
-        if (mine.has(s.other)) continue;
-        mine.set(s.other, { prev: u, edge: s.edge });
-        depthOf[side].set(s.other, depth + 1);
-        next.push(s.other);
-        if (other.has(s.other)) {
-          const total = depth + 1 + depthOf[1 - side].get(s.other)!;
-          if (!best || total < best.total) best = { node: s.other, total };
+      const { edges, others } = g.adjacent(u, dir, o.types);
+      for (let i = 0; i < edges.length; i++) {
+        const v = others[i];
+        if (mine.has(v)) continue;
+        mine.set(v, { prev: u, edge: edges[i] });
+        myDepth.set(v, depth + 1);
+        next.push(v);
+        if (other.has(v)) {
+          const total = depth + 1 + depthOf[1 - side].get(v)!;
+          if (!best || total < best.total) best = { node: v, total };
         }
       }
     }

@@ -14,7 +14,9 @@ import { LarderError } from '../../errors.js';
 import type { Keyspace } from '../../keyspace/keyspace.js';
 import type { WriteBatch } from '../../keyspace/write-batch.js';
 import type { ViewContext } from '../view.js';
+import { cacheFor, type AdjList, type GraphCache } from './cache.js';
 import { Catalog, type IndexDef } from './catalog.js';
+import { decodeKeyComponent } from '../../keys/encode.js';
 import { GraphKeys, TAG, prefixRange, readId, type Kind } from './keys.js';
 import type { Direction, Props } from './validate.js';
 
@@ -48,22 +50,28 @@ export class GraphStore {
   readonly catalog: Catalog;
   readonly ks: Keyspace;
   readonly batch: WriteBatch;
+  private readonly cache: GraphCache<NodeRec>;
 
   constructor(ctx: ViewContext, name: string) {
     this.ks = ctx.ks;
     this.batch = ctx.batch;
-    this.keys = new GraphKeys(name);
+    this.keys = GraphKeys.of(name);
     this.catalog = new Catalog(ctx.ks, ctx.batch, this.keys);
+    this.cache = cacheFor<NodeRec>(ctx.ks, name);
   }
 
   // -- reads ------------------------------------------------------------------------------------
 
-  /** The node `id`, or undefined. */
+  /** The node `id`, or undefined (a shared, frozen record: build a new one to change it). */
   node(id: number): NodeRec | undefined {
+    return this.cache.node(id, () => this.readNode(id)) ?? undefined;
+  }
+
+  private readNode(id: number): NodeRec | null {
     const v = this.ks.get(this.keys.node(id));
-    if (!v) return undefined;
+    if (!v) return null;
     const [labels, properties] = decodeValue(v) as [string[], Props];
-    return { id, labels, properties };
+    return Object.freeze({ id, labels: Object.freeze(labels), properties: Object.freeze(properties) }) as NodeRec;
   }
 
   /** True when node `id` exists. */
@@ -140,16 +148,43 @@ export class GraphStore {
     if (dir !== 'out') yield* this.side(TAG.in, id, types, dir === 'both');
   }
 
+  /**
+   * The adjacency of `id` as parallel arrays (edge ids, other ends), the same steps in the same
+   * order as `steps` — for hot loops (paths, traversals): one direction without a type filter
+   * is the cached list itself, so callers must not change what they get.
+   */
+  adjacent(id: number, dir: Direction, types?: readonly string[]): { edges: readonly number[]; others: readonly number[] } {
+    if (!types && dir !== 'both') return this.cache.adjacency(dir === 'out' ? TAG.out : TAG.in, id, () => this.readSide(dir === 'out' ? TAG.out : TAG.in, id));
+    const edges: number[] = [];
+    const others: number[] = [];
+    for (const s of this.steps(id, dir, types)) {
+      edges.push(s.edge);
+      others.push(s.other);
+    }
+    return { edges, others };
+  }
+
   private *side(tag: number, id: number, types: readonly string[] | undefined, skipLoops: boolean): IterableIterator<Step> {
     const out = tag === TAG.out;
-    const prefixes = types ? types.map((t) => this.keys.adjPrefix(tag, id, t)) : [this.keys.adjPrefix(tag, id)];
-    for (const p of prefixes) {
-      for (const [k] of this.ks.range({ ...prefixRange(p), keysOnly: true })) {
-        const other = readId(k, k.length - 16);
-        if (skipLoops && other === id) continue;
-        yield { edge: readId(k, k.length - 8), other, out };
-      }
+    const list = this.cache.adjacency(tag, id, () => this.readSide(tag, id));
+    const { edges, others } = list;
+    for (let i = 0; i < edges.length; i++) {
+      if (types && !types.includes(list.types[i])) continue;
+      if (skipLoops && others[i] === id) continue;
+      yield { edge: edges[i], other: others[i], out };
     }
+  }
+
+  /** A node's whole adjacency on one side, from the keyspace (one prefix seek). */
+  private readSide(tag: number, id: number): AdjList {
+    const list: AdjList = { edges: [], others: [], types: [] };
+    const typeAt = this.keys.headLength + 8;
+    for (const [k] of this.ks.range({ ...prefixRange(this.keys.adjPrefix(tag, id)), keysOnly: true })) {
+      list.others.push(readId(k, k.length - 16));
+      list.edges.push(readId(k, k.length - 8));
+      list.types.push(decodeKeyComponent(k, typeAt).value as string);
+    }
+    return list;
   }
 
   /** Number of incident edges. */
@@ -166,16 +201,21 @@ export class GraphStore {
     if (id === undefined) id = this.catalog.nextId('node');
     else if (this.hasNode(id)) throw new LarderError('DUPLICATE_KEY', `node ${id} already exists`);
     const rec: NodeRec = { id, labels, properties };
+    const sync = this.cache.sync();
     this.indexElement('n', id, [], {}, labels, properties);
     this.batch.put(this.keys.node(id), encodeValue([labels, properties]));
+    this.cache.nodeWritten(sync, id, true, frozen(rec));
     return rec;
   }
 
   /** Replaces a node's labels and properties, keeping every index in step. */
   writeNode(old: NodeRec, labels: string[], properties: Props): NodeRec {
+    const sync = this.cache.sync();
     this.indexElement('n', old.id, old.labels, old.properties, labels, properties);
     this.batch.put(this.keys.node(old.id), encodeValue([labels, properties]));
-    return { id: old.id, labels, properties };
+    const rec = { id: old.id, labels, properties };
+    this.cache.nodeWritten(sync, old.id, false, frozen(rec));
+    return rec;
   }
 
   /** Removes a node; with `detach` its edges first, otherwise it must have none. */
@@ -189,8 +229,10 @@ export class GraphStore {
       const e = this.edge(s.edge);
       if (e) { this.deleteEdge(e); removed++; }
     }
+    const sync = this.cache.sync();
     this.indexElement('n', n.id, n.labels, n.properties, [], {});
     this.batch.del(this.keys.node(n.id));
+    this.cache.nodeWritten(sync, n.id, false);
     return removed;
   }
 
@@ -199,10 +241,12 @@ export class GraphStore {
     if (!this.hasNode(from)) throw new LarderError('NOT_FOUND', `cannot add a ${type} edge from node ${from}: it does not exist`, { id: from });
     if (!this.hasNode(to)) throw new LarderError('NOT_FOUND', `cannot add a ${type} edge to node ${to}: it does not exist`, { id: to });
     const id = this.catalog.nextId('edge');
+    const sync = this.cache.sync();
     this.indexElement('e', id, [], {}, [type], properties);
     this.batch.put(this.keys.edge(id), encodeValue([from, to, type, properties]));
     this.batch.put(this.keys.adj(TAG.out, from, type, to, id), EMPTY);
     this.batch.put(this.keys.adj(TAG.in, to, type, from, id), EMPTY);
+    this.cache.edgeAdded(sync, id, from, to, type);
     return { id, from, to, type, properties };
   }
 
@@ -215,10 +259,12 @@ export class GraphStore {
 
   /** Removes an edge and its adjacency and index entries. */
   deleteEdge(e: EdgeRec): void {
+    const sync = this.cache.sync();
     this.indexElement('e', e.id, [e.type], e.properties, [], {});
     this.batch.del(this.keys.adj(TAG.out, e.from, e.type, e.to, e.id));
     this.batch.del(this.keys.adj(TAG.in, e.to, e.type, e.from, e.id));
     this.batch.del(this.keys.edge(e.id));
+    this.cache.edgeRemoved(sync, e.id, e.from, e.to);
   }
 
   /**
@@ -290,4 +336,9 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
+}
+
+/** A frozen shallow copy of a record the caller keeps, for the cache to share. */
+function frozen(rec: NodeRec): NodeRec {
+  return Object.freeze({ id: rec.id, labels: Object.freeze([...rec.labels]), properties: Object.freeze({ ...rec.properties }) }) as NodeRec;
 }

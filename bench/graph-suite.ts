@@ -1,0 +1,148 @@
+/**
+ * The graph benchmark's data and its graphology side (issue 6), shared by the page benchmark
+ * (bench/browser/kv-graph.ts, Larder through its worker) and the engine-level one
+ * (bench/graph-engine.bench.ts, Larder's worker-side code called directly): both measure the same
+ * graph and the same queries against the same graphology code.
+ *
+ * Workloads: build (n nodes, e random directed edges), 1,000 1-hop out-neighbour lists (with the
+ * nodes' properties), 100 BFS walks to depth 3 (out), 100 unweighted shortest paths (out), and
+ * 100 Cypher two-hop patterns with a WHERE on a property (CYPHER below).
+ */
+import Graph from 'graphology';
+import { bidirectional } from 'graphology-shortest-path/unweighted';
+import { bfsFromNode } from 'graphology-traversal';
+import { rng } from './browser/records.js';
+
+/** One timed operation set: total ms, operations done, and what it found. */
+export interface GraphSample {
+  ms: number;
+  ops: number;
+  detail?: string;
+}
+
+/** The Cypher two-hop query both sides answer. */
+export const CYPHER = 'MATCH (a:Person {i: $i})-[:KNOWS]->(b:Person)-[:KNOWS]->(c:Person) WHERE c.age >= $age RETURN b.i, c.i';
+/** The WHERE's bound. */
+export const CYPHER_AGE = 60;
+
+/** A seeded random graph and the query inputs. */
+export interface BenchGraph {
+  n: number;
+  e: number;
+  age: Uint8Array;
+  from: Uint32Array;
+  to: Uint32Array;
+  /** 1,000 nodes for 1-hop neighbours, 100 BFS starts, 100 path pairs, 100 Cypher starts. */
+  hop: number[];
+  bfs: number[];
+  pairs: Array<[number, number]>;
+  cypher: number[];
+}
+
+/** `n` nodes and `e` uniformly random directed edges (self loops and repeats allowed), seeded. */
+export function makeGraph(n: number, e: number): BenchGraph {
+  const r = rng(42);
+  const age = new Uint8Array(n);
+  for (let i = 0; i < n; i++) age[i] = 18 + ((r() * 60) | 0);
+  const from = new Uint32Array(e);
+  const to = new Uint32Array(e);
+  for (let j = 0; j < e; j++) {
+    from[j] = (r() * n) | 0;
+    to[j] = (r() * n) | 0;
+  }
+  const q = rng(43);
+  const pick = (): number => (q() * n) | 0;
+  return {
+    n, e, age, from, to,
+    hop: Array.from({ length: Math.min(1000, n) }, pick),
+    bfs: Array.from({ length: Math.min(100, n) }, pick),
+    pairs: Array.from({ length: Math.min(100, n) }, () => [pick(), pick()] as [number, number]),
+    cypher: Array.from({ length: Math.min(100, n) }, pick),
+  };
+}
+
+/** A full GC before a timed section when the runtime offers one (node --expose-gc), so no side pays for the previous one's garbage. */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Query workloads run this many times on each side (after WARMUP passes); a figure is the median repetition. */
+export const QUERY_REPEATS = 7;
+/** Untimed passes before the timed ones. */
+const WARMUP = 10;
+
+/**
+ * Runs `fn` (which does `ops` operations) `repeats` times and files the median time under
+ * `parts[name]`: one pass of a few milliseconds is at the mercy of a GC pause.
+ */
+export function timedSync(parts: Record<string, GraphSample>, name: string, ops: number, fn: () => string, repeats = QUERY_REPEATS): void {
+  const ms: number[] = [];
+  let detail = '';
+  // One full GC before the set, none between passes: a forced GC leaves the next pass slower (it
+  // drops compiled code and inline caches), which is not how an app runs.
+  collectGarbage();
+  // With repeats > 1, WARMUP untimed passes first on each side: the JIT compiles the hot paths
+  // of whatever code runs, and after a full GC the young generation regrows; a median of cold
+  // passes measures that, not the query.
+  if (repeats > 1) for (let w = 0; w < WARMUP; w++) fn();
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    detail = fn();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  parts[name] = { ms: ms[ms.length >> 1], ops, detail };
+}
+
+/**
+ * graphology (a directed multigraph, like Larder's): the same build and queries, synchronously.
+ * Returns one sample per workload: build, neighbors, bfs, path, cypher.
+ */
+export function graphologySuite(g: BenchGraph): Record<string, GraphSample> {
+  const parts: Record<string, GraphSample> = {};
+  const graph = new Graph({ type: 'directed', multi: true, allowSelfLoops: true });
+  let tNodes = 0;
+  timedSync(parts, 'build', g.n + g.e, () => {
+    const t0 = performance.now();
+    for (let i = 0; i < g.n; i++) graph.addNode(String(i), { i, age: g.age[i] });
+    tNodes = performance.now() - t0;
+    for (let j = 0; j < g.e; j++) graph.addEdge(String(g.from[j]), String(g.to[j]), { type: 'KNOWS' });
+    return `nodes ${tNodes.toFixed(0)} ms + edges ${(performance.now() - t0 - tNodes).toFixed(0)} ms`;
+  }, 1);
+  // Distinct out-neighbours with their attributes, as Larder's neighbors() returns nodes.
+  timedSync(parts, 'neighbors', g.hop.length, () => {
+    let reached = 0;
+    for (const i of g.hop) reached += graph.outNeighbors(String(i)).map((k) => graph.getNodeAttributes(k)).length;
+    return `${reached} neighbours`;
+  });
+  timedSync(parts, 'bfs', g.bfs.length, () => {
+    let visited = 0;
+    for (const i of g.bfs) bfsFromNode(graph, String(i), (_k, _a, depth) => { visited++; return depth >= 3; }, { mode: 'outbound' });
+    return `${visited} visits`;
+  });
+  timedSync(parts, 'path', g.pairs.length, () => {
+    let found = 0;
+    let hops = 0;
+    for (const [a, b] of g.pairs) {
+      const r = bidirectional(graph, String(a), String(b));
+      if (r) { found++; hops += r.length - 1; }
+    }
+    return `${found} found, ${hops} hops`;
+  });
+  // The same two-hop pattern by hand: a -KNOWS-> b -KNOWS-> c with c.age >= age, the two edges
+  // distinct (Cypher's relationship uniqueness), one row per edge pair.
+  timedSync(parts, 'cypher', g.cypher.length, () => {
+    let rows = 0;
+    for (const i of g.cypher) {
+      const a = String(i);
+      graph.forEachOutEdge(a, (e1, _at, _s, b) => {
+        graph.forEachOutEdge(b, (e2, _at2, _s2, c) => {
+          if (e2 !== e1 && (graph.getNodeAttribute(c, 'age') as number) >= CYPHER_AGE) rows++;
+        });
+      });
+    }
+    return `${rows} rows`;
+  });
+  graph.clear();
+  return parts;
+}
