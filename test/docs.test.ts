@@ -361,6 +361,16 @@ describe('bad input', () => {
 });
 
 describe('change streams and live queries', () => {
+  it('watch(): next() called several times at once gets one change each, in order; close() ends every waiter', async () => {
+    const c = fresh();
+    const stream = c.watch();
+    const waiting = [stream.next(), stream.next(), stream.next()];
+    await c.insertMany([{ _id: 1 }, { _id: 2 }]);
+    expect((await Promise.all(waiting.slice(0, 2))).map((d) => d!.documentKey!._id)).toEqual([1, 2]);
+    await stream.close();
+    expect(await waiting[2]).toBeNull();
+  });
+
   it('watch() reports inserts, updates (with updateDescription), replaces, deletes and drops', async () => {
     const c = fresh();
     const stream = c.watch([], { fullDocument: 'updateLookup', fullDocumentBeforeChange: 'whenAvailable' });

@@ -192,6 +192,20 @@ describe('store: change feed, export/import, info, encryption', () => {
     await s.close();
   });
 
+  it('the change feed names the view of every key it writes (graph edges and adjacency too)', async () => {
+    const s = await open(fresh('feedviews'), { persist: false });
+    const seen: Array<{ target: string; key: string }> = [];
+    s.on('change', (e) => { for (const c of e.changes) seen.push({ target: c.target, key: c.key }); });
+    const g = s.graph('social');
+    const a = await g.addNode('P', {});
+    const b = await g.addNode('P', {});
+    const e = await g.addEdge(a.id, b.id, 'KNOWS');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(seen.filter((c) => c.target === 'raw')).toEqual([]);
+    expect(seen.map((c) => c.key)).toContain(`graph:social:edge:${e.id}`);
+    await s.close();
+  });
+
   it('export then importInto reproduces the store', async () => {
     const s = await open(fresh('exp'), { persist: false });
     await s.setMany(Array.from({ length: 500 }, (_, i) => [`k${i}`, { i, pad: 'x'.repeat(i % 50) }] as [string, unknown]));

@@ -73,7 +73,7 @@ function diff(before: Record<string, unknown>, after: Record<string, unknown>, p
 /** A change stream over one collection. */
 export class ChangeStream<T = Record<string, unknown>> implements AsyncIterable<ChangeStreamDocument<T>> {
   private readonly queue: ChangeStreamDocument<T>[] = [];
-  private waiting: ((d: ChangeStreamDocument<T> | null) => void) | null = null;
+  private readonly waiting: Array<(d: ChangeStreamDocument<T> | null) => void> = [];
   private readonly listeners = new Set<(d: ChangeStreamDocument<T>) => void>();
   private readonly unsubscribe: () => void;
   private readonly filters: Predicate[];
@@ -103,11 +103,9 @@ export class ChangeStream<T = Record<string, unknown>> implements AsyncIterable<
       const doc = this.toChange(d, `${e.seq}:${i}`);
       if (!this.filters.every((f) => f(doc as unknown as Record<string, unknown>))) return;
       for (const l of this.listeners) l(doc);
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = null;
-        w(doc);
-      } else if (this.listeners.size === 0) this.queue.push(doc);
+      const w = this.waiting.shift();
+      if (w) w(doc);
+      else if (this.listeners.size === 0) this.queue.push(doc);
     });
   }
 
@@ -127,7 +125,7 @@ export class ChangeStream<T = Record<string, unknown>> implements AsyncIterable<
     return out;
   }
 
-  /** Calls `cb` for every change ('change' is the only event; 'close' fires on close()). */
+  /** Calls `cb` for every change ('change' is the only event). */
   on(event: 'change', cb: (d: ChangeStreamDocument<T>) => void): this {
     if (event !== 'change') throw new LarderError('BAD_VALUE', `unknown change stream event ${String(event)}`);
     this.listeners.add(cb);
@@ -139,8 +137,9 @@ export class ChangeStream<T = Record<string, unknown>> implements AsyncIterable<
     const d = this.queue.shift();
     if (d) return Promise.resolve(d);
     if (this.closedFlag) return Promise.resolve(null);
+    // Callers waiting at once are served in order, one change each.
     return new Promise((resolve) => {
-      this.waiting = resolve;
+      this.waiting.push(resolve);
     });
   }
 
@@ -149,15 +148,13 @@ export class ChangeStream<T = Record<string, unknown>> implements AsyncIterable<
     return Promise.resolve(this.queue.shift() ?? null);
   }
 
-  /** Stops the stream; a pending next() resolves with null. */
+  /** Stops the stream; every pending next() resolves with null. */
   async close(): Promise<void> {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.unsubscribe();
     this.listeners.clear();
-    const w = this.waiting;
-    this.waiting = null;
-    w?.(null);
+    for (const w of this.waiting.splice(0)) w(null);
   }
 
   /** `for await (const change of stream)`; ends when the stream is closed. */

@@ -101,7 +101,8 @@ export class StoreEngine {
     this.ks = ks;
     this.disk = disk;
     this.views = new Map(views.map((v) => [v.name, v]));
-    this.viewsByTag = new Map(views.map((v) => [v.tag, v]));
+    // Every tag a view writes, so a change to an edge or an index entry is still named by its view.
+    this.viewsByTag = new Map(views.flatMap((v) => [v.tag, ...(v.tags ?? [])].map((t) => [t, v] as const)));
     this.recovery = recovery;
     if (views.some((v) => v.housekeeping)) {
       this.housekeeper = setInterval(() => void this.housekeeping(), options.housekeepingMs ?? 100);
