@@ -13,6 +13,7 @@ import { Tree } from '../src/core/tree.js';
 import { rng } from './browser/records.js';
 import { runEngineBench } from './engine.bench.js';
 import { runGraphEngineBench } from './graph-engine.bench.js';
+import { runDocsEngineBench } from './docs-engine.bench.js';
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -183,3 +184,7 @@ await runEngineBench();
 // The graph view's worker-side traversals and paths vs graphology: see graph-engine.bench.ts.
 console.log('');
 await runGraphEngineBench();
+
+// The document view's worker-side queries and writes vs LokiJS and mingo: see docs-engine.bench.ts.
+console.log('');
+await runDocsEngineBench();

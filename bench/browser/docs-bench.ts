@@ -21,10 +21,12 @@
  */
 import Dexie, { type Table } from 'dexie';
 import Loki from 'lokijs';
-import { aggregate as mingoAggregate, find as mingoFind, updateMany as mingoUpdateMany } from 'mingo';
 import { openStore } from '../../src/index.js';
+import {
+  byIds, CITY, cityAgeFilter, GROUP_PIPELINE, groupBy, groupKey, idsFilter, IDX, incAge, INDEX_KEY, lokiCityAge, lokiCollection, lokiIncAge, lokiZip,
+  makeDocs, mingoCount, mingoPipeline, mingoUpdate, Q3000, truth, updateIds, ZIP, ZIP_FILTER, type BenchDoc,
+} from '../docs-suite.js';
 import { deleteDexie } from './peers.js';
-import { rng } from './records.js';
 import type { Params, Sample } from './workloads.js';
 
 const now = (): number => performance.now();
@@ -32,92 +34,6 @@ const now = (): number => performance.now();
 function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`missing parameter ${what}`);
   return v;
-}
-
-// ---------------------------------------------------------------- data
-
-export interface BenchDoc {
-  _id: string;
-  name: string;
-  age: number;
-  city: string;
-  tags: string[];
-  address: { zip: number };
-}
-
-const CITIES = ['Amsterdam', 'Berlin', 'Bogota', 'Cairo', 'Delhi', 'Dublin', 'Helsinki', 'Istanbul', 'Lagos', 'Lima', 'Lisbon', 'London', 'Madrid', 'Nairobi', 'Oslo', 'Paris', 'Rome', 'Seoul', 'Tokyo', 'Vienna'];
-const TAGS = ['new', 'vip', 'beta', 'eu', 'us', 'mobile', 'desktop', 'churned'];
-const CITY = 'Paris';
-const IDX = { lo: 30, hi: 40 };
-const Q3000 = { lo: 18, hi: 53 };
-const ZIP = { lo: 20_000, hi: 21_499 };
-
-const idOf = (i: number): string => 'd' + String(i).padStart(7, '0');
-
-/** Documents i0..i0+count-1, deterministic (the same on every side and every run). */
-function makeDocs(i0: number, count: number): BenchDoc[] {
-  const r = rng(1000 + i0);
-  const out = new Array<BenchDoc>(count);
-  for (let k = 0; k < count; k++) {
-    const i = i0 + k;
-    const nt = 1 + ((r() * 3) | 0);
-    const tags: string[] = [];
-    for (let t = 0; t < nt; t++) tags.push(TAGS[(r() * TAGS.length) | 0]);
-    out[k] = { _id: idOf(i), name: `user ${i}`, age: 18 + ((r() * 60) | 0), city: CITIES[(r() * CITIES.length) | 0], tags, address: { zip: 10_000 + ((r() * 90_000) | 0) } };
-  }
-  return out;
-}
-
-/** The 1% updated: every 100th document (at least one). */
-const updateIds = (n: number): string[] => Array.from({ length: Math.max(1, Math.floor(n / 100)) }, (_, k) => idOf(k * 100 + 7 < n ? k * 100 + 7 : k));
-/** Existing ids looked up by id: min(3000, n), evenly spread, distinct. */
-const byIds = (n: number): string[] => {
-  const m = Math.min(3000, n);
-  return Array.from({ length: m }, (_, k) => idOf(Math.floor((k * n) / m)));
-};
-
-/** What every side must return, computed on a plain copy with the same writes applied. */
-interface Truth {
-  indexed: number;
-  unindexed: number;
-  update: number;
-  group: string;
-  byId: number;
-  query3000: number;
-  count: number;
-}
-
-function truth(n: number): Truth {
-  const docs = makeDocs(0, n);
-  const inRange = (d: BenchDoc, lo: number, hi: number): boolean => d.city === CITY && d.age >= lo && d.age <= hi;
-  const indexed = docs.filter((d) => inRange(d, IDX.lo, IDX.hi)).length;
-  const unindexed = docs.filter((d) => d.address.zip >= ZIP.lo && d.address.zip <= ZIP.hi).length;
-  const up = new Set(updateIds(n));
-  for (const d of docs) if (up.has(d._id)) d.age++;
-  const group = groupKey(groupBy(docs));
-  docs.push(...makeDocs(n, 500), ...makeDocs(n + 500, 50)); // bulk500, then serial50 (their own seeds)
-  return {
-    indexed, unindexed, update: up.size, group, byId: byIds(n).length,
-    query3000: docs.filter((d) => inRange(d, Q3000.lo, Q3000.hi)).length,
-    count: docs.filter((d) => d.city === CITY).length,
-  };
-}
-
-interface Group { _id: string; count: number; avgAge: number }
-
-/** The $group result by hand (what Dexie and LokiJS callers write). */
-function groupBy(docs: Iterable<BenchDoc>): Group[] {
-  const m = new Map<string, { count: number; sum: number }>();
-  for (const d of docs) {
-    const g = m.get(d.city);
-    if (g) { g.count++; g.sum += d.age; } else m.set(d.city, { count: 1, sum: d.age });
-  }
-  return [...m].map(([city, g]) => ({ _id: city, count: g.count, avgAge: g.sum / g.count }));
-}
-
-/** A comparable digest of a group result: city:count:avg (2 decimals), sorted. */
-function groupKey(gs: unknown[]): string {
-  return (gs as Group[]).map((g) => `${g._id}:${g.count}:${Number(g.avgAge).toFixed(2)}`).sort().join(',');
 }
 
 // ---------------------------------------------------------------- timing and checks
@@ -162,13 +78,13 @@ export const docsWorkloads = {
     const c = store.collection<BenchDoc>('docs');
     const parts: Parts = {};
     try {
-      await c.createIndex({ city: 1, age: 1 });
+      await c.createIndex(INDEX_KEY);
       await timed(parts, 'insert', n, n, async () => (await c.insertMany(docs)).insertedCount);
-      await timed(parts, 'indexed', 1, want.indexed, async () => (await c.find({ city: CITY, age: { $gte: IDX.lo, $lte: IDX.hi } }).toArray()).length);
-      await timed(parts, 'unindexed', 1, want.unindexed, async () => (await c.find({ 'address.zip': { $gte: ZIP.lo, $lte: ZIP.hi } }).toArray()).length);
+      await timed(parts, 'indexed', 1, want.indexed, async () => (await c.find(cityAgeFilter(IDX.lo, IDX.hi)).toArray()).length);
+      await timed(parts, 'unindexed', 1, want.unindexed, async () => (await c.find(ZIP_FILTER).toArray()).length);
       const up = updateIds(n);
-      await timed(parts, 'update', up.length, want.update, async () => (await c.updateMany({ _id: { $in: up } }, { $inc: { age: 1 } })).modifiedCount);
-      await timed(parts, 'group', 1, want.group, async () => groupKey((await c.aggregate([{ $group: { _id: '$city', count: { $sum: 1 }, avgAge: { $avg: '$age' } } }]).toArray())));
+      await timed(parts, 'update', up.length, want.update, async () => (await c.updateMany(idsFilter(up), incAge(1))).modifiedCount);
+      await timed(parts, 'group', 1, want.group, async () => groupKey(await c.aggregate(GROUP_PIPELINE).toArray()));
       const b500 = makeDocs(n, 500);
       await timed(parts, 'bulk500', 500, 500, async () => (await c.insertMany(b500)).insertedCount);
       const ids = byIds(n);
@@ -179,7 +95,7 @@ export const docsWorkloads = {
         for (const d of s50) if ((await c.insertOne(d)).acknowledged) k++;
         return k;
       });
-      await timed(parts, 'query3000', 1, want.query3000, async () => (await c.find({ city: CITY, age: { $gte: Q3000.lo, $lte: Q3000.hi } }).toArray()).length);
+      await timed(parts, 'query3000', 1, want.query3000, async () => (await c.find(cityAgeFilter(Q3000.lo, Q3000.hi)).toArray()).length);
       await timed(parts, 'count', 1, want.count, () => c.countDocuments({ city: CITY }));
       return { ms: 0, ops: 0, parts };
     } finally {
@@ -228,26 +144,18 @@ export const docsWorkloads = {
     const want = truth(n);
     const docs = makeDocs(0, n);
     const db = new Loki('bench-docs.db');
-    const c = db.addCollection<BenchDoc>('docs', { unique: ['_id'], indices: ['city', 'age'] });
+    const c = lokiCollection(db);
     const parts: Parts = {};
-    // Loki's find takes one operator per field: $between is inclusive, like $gte/$lte.
-    const cityAge = (lo: number, hi: number): BenchDoc[] => c.chain().find({ city: CITY }).find({ age: { $between: [lo, hi] } }).data();
+    const cityAge = (lo: number, hi: number): BenchDoc[] => lokiCityAge(c, lo, hi);
     try {
       await timed(parts, 'insert', n, n, () => {
         c.insert(docs);
         return c.count();
       });
       await timed(parts, 'indexed', 1, want.indexed, () => cityAge(IDX.lo, IDX.hi).length);
-      await timed(parts, 'unindexed', 1, want.unindexed, () => c.find({ 'address.zip': { $between: [ZIP.lo, ZIP.hi] } } as LokiQuery<BenchDoc & LokiObj>).length);
+      await timed(parts, 'unindexed', 1, want.unindexed, () => lokiZip(c).length);
       const up = updateIds(n);
-      await timed(parts, 'update', up.length, want.update, () => {
-        let k = 0;
-        for (const id of up) {
-          const d = c.by('_id', id);
-          if (d) { d.age += 1; c.update(d); k++; }
-        }
-        return k;
-      });
+      await timed(parts, 'update', up.length, want.update, () => lokiIncAge(c, up, 1));
       await timed(parts, 'group', 1, want.group, () => groupKey(groupBy(c.find())));
       const b500 = makeDocs(n, 500);
       await timed(parts, 'bulk500', 500, 500, () => {
@@ -279,16 +187,16 @@ export const docsWorkloads = {
     const docs = makeDocs(0, n);
     const arr: BenchDoc[] = [];
     const parts: Parts = {};
-    const cityAge = (lo: number, hi: number): number => mingoFind(arr, { city: CITY, age: { $gte: lo, $lte: hi } }).all().length;
+    const cityAge = (lo: number, hi: number): number => mingoCount(arr, cityAgeFilter(lo, hi));
     await timed(parts, 'insert', n, n, () => {
       for (const d of docs) arr.push(d);
       return arr.length;
     });
     await timed(parts, 'indexed', 1, want.indexed, () => cityAge(IDX.lo, IDX.hi));
-    await timed(parts, 'unindexed', 1, want.unindexed, () => mingoFind(arr, { 'address.zip': { $gte: ZIP.lo, $lte: ZIP.hi } }).all().length);
+    await timed(parts, 'unindexed', 1, want.unindexed, () => mingoCount(arr, ZIP_FILTER));
     const up = updateIds(n);
-    await timed(parts, 'update', up.length, want.update, () => mingoUpdateMany(arr as unknown as Array<Record<string, unknown>>, { _id: { $in: up } }, { $inc: { age: 1 } }).modifiedCount);
-    await timed(parts, 'group', 1, want.group, () => groupKey(mingoAggregate(arr, [{ $group: { _id: '$city', count: { $sum: 1 }, avgAge: { $avg: '$age' } } }])));
+    await timed(parts, 'update', up.length, want.update, () => mingoUpdate(arr, idsFilter(up), incAge(1)));
+    await timed(parts, 'group', 1, want.group, () => groupKey(mingoPipeline(arr, GROUP_PIPELINE)));
     const b500 = makeDocs(n, 500);
     await timed(parts, 'bulk500', 500, 500, () => {
       const before = arr.length;
@@ -296,7 +204,7 @@ export const docsWorkloads = {
       return arr.length - before;
     });
     const ids = byIds(n);
-    await timed(parts, 'byId', ids.length, want.byId, () => mingoFind(arr, { _id: { $in: ids } }).all().length);
+    await timed(parts, 'byId', ids.length, want.byId, () => mingoCount(arr, idsFilter(ids)));
     const s50 = makeDocs(n + 500, 50);
     await timed(parts, 'serial50', 50, 50, async () => {
       let k = 0;
@@ -304,7 +212,7 @@ export const docsWorkloads = {
       return k;
     });
     await timed(parts, 'query3000', 1, want.query3000, () => cityAge(Q3000.lo, Q3000.hi));
-    await timed(parts, 'count', 1, want.count, () => (mingoAggregate(arr, [{ $match: { city: CITY } }, { $count: 'n' }])[0]?.n as number | undefined) ?? 0);
+    await timed(parts, 'count', 1, want.count, () => (mingoPipeline(arr, [{ $match: { city: CITY } }, { $count: 'n' }])[0]?.n as number | undefined) ?? 0);
     return { ms: 0, ops: 0, parts };
   },
 } satisfies Record<string, (p: Params) => Promise<Sample>>;

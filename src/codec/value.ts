@@ -781,3 +781,146 @@ export function decodeValue(bytes: Uint8Array, opts?: { shareBytes?: boolean }):
     shareBytes = prevShare;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Partial decoding: a query's filter reads a few top-level fields of each document it tests, and
+// decoding the rest (strings, arrays, sub-documents it never looks at) was most of a collection
+// scan's time. These read only the named fields and skip the others' bytes.
+
+/** Top-level field names to decode, prepared once per query (see fieldSelector). */
+export interface FieldSelector {
+  /** The names. */
+  readonly names: readonly string[];
+  /** Each name as an object key is stored: varint byte length, then its UTF-8/WTF-8 bytes. */
+  readonly keys: readonly Uint8Array[];
+}
+
+/** A selector for the top-level fields `names` (duplicates ignored). */
+export function fieldSelector(names: Iterable<string>): FieldSelector {
+  const uniq = [...new Set(names)];
+  // A string's encoding is its tag then exactly the bytes an object key is stored as.
+  return { names: uniq, keys: uniq.map((n) => encodeValue(n).subarray(1)) };
+}
+
+/** Advances past one encoded value without building it. */
+function skipAny(depth: number): void {
+  const tag = src[at];
+  if (tag === undefined) corrupt('truncated input');
+  at++;
+  if (tag >= T_SMALL) return;
+  switch (tag) {
+    case T_NULL:
+    case T_UNDEFINED:
+    case T_FALSE:
+    case T_TRUE:
+    case T_HOLE:
+      return;
+    case T_UINT:
+    case T_NINT:
+      readUvarint();
+      return;
+    case T_F64:
+    case T_DATE:
+      need(8);
+      at += 8;
+      return;
+    case T_STR:
+    case T_WTF8:
+    case T_BIGPOS:
+    case T_BIGNEG:
+    case T_BYTES: {
+      const n = readUvarint();
+      need(n);
+      at += n;
+      return;
+    }
+    case T_OID:
+      need(12);
+      at += 12;
+      return;
+    case T_ARRAY: {
+      if (depth >= MAX_DEPTH) corrupt('nesting too deep');
+      const n = readUvarint();
+      need(n);
+      for (let i = 0; i < n; i++) skipAny(depth + 1);
+      return;
+    }
+    case T_OBJECT: {
+      if (depth >= MAX_DEPTH) corrupt('nesting too deep');
+      const n = readUvarint();
+      need(2 * n);
+      for (let i = 0; i < n; i++) {
+        const kl = readUvarint();
+        need(kl);
+        at += kl;
+        skipAny(depth + 1);
+      }
+      return;
+    }
+    default:
+      corrupt(`unknown tag 0x${tag.toString(16)}`);
+  }
+}
+
+/**
+ * Decodes only the top-level fields `sel` names of the encoded plain object in
+ * `bytes[start, end)`, skipping every other field's bytes: an object with just those of them the
+ * document has, each decoded whole (as decodeValue would). Undefined when the value is not an
+ * object. `bytes` may be a view of engine memory: nothing returned refers to it (binary values
+ * and ObjectIds are copies). It stops once every named field is found, so bytes after that are
+ * not checked: use decodeValue for a value that must be validated in full.
+ */
+export function decodeFields(bytes: Uint8Array, start: number, end: number, sel: FieldSelector): Record<string, unknown> | undefined {
+  if (bytes[start] !== T_OBJECT) return undefined;
+  const prevSrc = src;
+  const prevDv = sdv;
+  const prevAt = at;
+  const prevShare = shareBytes;
+  // Read `bytes` in place (a subarray per document was a measurable share of a scan); reads past
+  // `end` stay within `bytes` and are caught after the walk.
+  src = bytes;
+  sdv = bytes === fieldsDvSrc ? fieldsDv : null;
+  at = start + 1;
+  shareBytes = false;
+  try {
+    const keys = sel.keys;
+    const nk = keys.length;
+    const o: Record<string, unknown> = {};
+    let left = nk;
+    const n = readUvarint();
+    for (let i = 0; i < n && left > 0; i++) {
+      let which = -1;
+      for (let j = 0; j < nk; j++) {
+        const k = keys[j]!;
+        const kl = k.length;
+        let b = 0;
+        while (b < kl && src[at + b] === k[b]) b++;
+        if (b === kl) { which = j; break; }
+      }
+      if (which < 0) {
+        const kl = readUvarint();
+        at += kl;
+        skipAny(1);
+        continue;
+      }
+      at += keys[which]!.length;
+      const name = sel.names[which]!;
+      const v = decodeAny(1);
+      if (name === '__proto__') defineOwn(o, name, v);
+      else o[name] = v;
+      left--;
+    }
+    if (at > end) corrupt('truncated input');
+    return o;
+  } finally {
+    if (sdv !== null) { fieldsDv = sdv; fieldsDvSrc = bytes; }
+    src = prevSrc;
+    sdv = prevDv;
+    at = prevAt;
+    shareBytes = prevShare;
+  }
+}
+
+// decodeFields reads many documents in place in one buffer (engine memory): one DataView for it.
+let fieldsDv: DataView | null = null;
+let fieldsDvSrc: Uint8Array | null = null;

@@ -578,3 +578,76 @@ export function decodeKey(bytes: Uint8Array, options: DecodeKeyOptions = {}): { 
 }
 
 export { compareBytes, prefixSuccessor } from '../bytes.js';
+
+/** Advances `kp` past one component body of `type` without building its value. */
+function skipBody(type: number, depth: number): void {
+  switch (type) {
+    case KeyType.MinKey:
+    case KeyType.MaxKey:
+    case KeyType.Null:
+      return;
+    case KeyType.Number:
+    case KeyType.Date:
+      if (kp + 8 > kb.length) bad('truncated key');
+      kp += 8;
+      return;
+    case KeyType.String:
+      // Escaped bytes: 00 FF stands for a 00 inside the string, 00 00 ends it.
+      for (;;) {
+        if (rd() !== 0) continue;
+        const d = rd();
+        if (d === 0) return;
+        if (d !== 0xff) bad('bad string escape');
+      }
+    case KeyType.Boolean:
+      rd();
+      return;
+    case KeyType.Binary: {
+      const n = rdU32();
+      if (kp + n > kb.length) bad('truncated binary');
+      kp += n;
+      return;
+    }
+    case KeyType.ObjectId:
+      if (kp + 12 > kb.length) bad('truncated ObjectId');
+      kp += 12;
+      return;
+    case KeyType.Array:
+    case KeyType.Object: {
+      if (depth >= MAX_DEPTH) bad('nesting too deep');
+      for (;;) {
+        const t = rd();
+        if (t === 0) return;
+        if (type === KeyType.Object) skipBody(KeyType.String, depth + 1); // the field name
+        skipBody(t, depth + 1);
+      }
+    }
+    default:
+      bad(`unknown type byte 0x${type.toString(16)}`);
+  }
+}
+
+/**
+ * The offset just past `count` components starting at `offset` (directions as in decodeKey),
+ * without decoding them: where an index key's trailing _id starts. `bytes` may be a view of
+ * engine memory with `end` the key's end. Throws LarderError('CORRUPT') on malformed bytes.
+ */
+export function skipKeyComponents(bytes: Uint8Array, offset: number, directions: readonly Direction[], end = bytes.length): number {
+  const [sb, sp, sm] = [kb, kp, mask];
+  // No subarray to bound the reads (one allocation per index entry): a component running past
+  // `end` is caught after the walk instead.
+  kb = bytes;
+  kp = offset;
+  try {
+    for (let i = 0; i < directions.length; i++) {
+      mask = directions[i] === -1 ? 0xff : 0;
+      skipBody(rd(), 0);
+    }
+    if (kp > end) bad('truncated key');
+    return kp;
+  } finally {
+    kb = sb;
+    kp = sp;
+    mask = sm;
+  }
+}

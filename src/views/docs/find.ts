@@ -3,7 +3,7 @@
  * Shared by find, findOne, count, distinct, the write commands (which need the matching
  * documents) and the first $match/$sort/$limit of an aggregation.
  */
-import { Encoded } from '../../codec/value.js';
+import { Encoded, fieldSelector } from '../../codec/value.js';
 import { LarderError } from '../../errors.js';
 import type { ViewContext } from '../view.js';
 import { readMeta } from './catalog.js';
@@ -11,7 +11,7 @@ import { liveIndex } from './indexes.js';
 import { docPrefix } from './keys.js';
 import { plan, type Plan } from './planner.js';
 import { compileProjection } from './projection.js';
-import { compileFilter } from './query/matcher.js';
+import { compileFilter, filterFields } from './query/matcher.js';
 import { execute, MATCH_ALL, type Found } from './scan.js';
 import { parseSort, sortDocs } from './sort.js';
 import { positionalIndex } from './update/upsert.js';
@@ -55,7 +55,10 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
   const prefix = docPrefix(coll);
   const p = plan(filter, sort, prefix, indexes, { hasLimit: limit > 0, hint: opts.hint });
   const canStop = limit > 0 && (!sort || p.sorted);
-  const r = execute(ctx, prefix, p, p.stage === 'IDHACK' && idOnly(filter) ? MATCH_ALL : pred, canStop ? skip + limit : Infinity);
+  // Documents the plan's keys already prove matching are not decoded to be tested again.
+  const proven = (p.stage === 'IDHACK' && idOnly(filter)) || p.exact === true;
+  const fields = proven ? undefined : filterFields(filter);
+  const r = execute(ctx, prefix, p, proven ? MATCH_ALL : pred, canStop ? skip + limit : Infinity, fields && fieldSelector(fields));
   let found = r.found;
   const sortedInMemory = !!sort && !p.sorted;
   if (sortedInMemory) sortDocs(found, sort, (f) => f.doc);

@@ -24,6 +24,7 @@ import { LarderError } from '../../errors.js';
 import { compareBytes, encodeKey, KeyType, prefixSuccessor } from '../../keys/encode.js';
 import { TypeClass, typeClassOf } from '../../keys/compare.js';
 import { encodeValue } from '../../codec/value.js';
+import { ObjectId } from '../../codec/object-id.js';
 import type { RangeOptions } from '../../core/tree.js';
 import type { LiveIndex } from './indexes.js';
 import { compileRegex, isRegexObject, literalPrefix } from './query/regex.js';
@@ -65,6 +66,17 @@ export interface Plan {
   index?: LiveIndex;
   /** IDHACK: the 'D' keys to look up. */
   points?: Uint8Array[];
+  /**
+   * IXSCAN: every document the ranges reach satisfies the whole filter, so it need not be tested
+   * (see exactCondition): the filter is only conditions on the fields the bounds use, each one
+   * a key range, on an index that is neither multikey nor partial.
+   */
+  exact?: boolean;
+}
+
+/** A bound as explain() shows it: JSON, with bigints as `10n` (JSON.stringify throws on them). */
+function showBound(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)) ?? String(v);
 }
 
 /** Bytes of an encoded string component without its 00 00 terminator: a prefix for every string starting with `s`. */
@@ -177,7 +189,7 @@ function fieldBounds(conds: unknown[], multikey: boolean): FieldBounds | undefin
           if (!lo) lo = cls === TypeClass.Number ? { bytes: encodeKey(-Infinity), inclusive: true } : { bytes: new Uint8Array([cb]), inclusive: true };
         }
         rangeSides++;
-        show += `${show ? ', ' : ''}${op} ${JSON.stringify(v)}`;
+        show += `${show ? ', ' : ''}${op} ${showBound(v)}`;
       } else if (op === '$regex') {
         const r = regexBounds(v, c.$options);
         if (r && !lo && !hi) ({ lo, hi, show } = r);
@@ -270,6 +282,9 @@ interface Candidate {
 export function plan(filter: unknown, sort: SortSpec | undefined, docPrefix: Uint8Array, indexes: LiveIndex[], opts: { hasLimit?: boolean; hint?: unknown } = {}): Plan {
   const conds = new Map<string, unknown[]>();
   conjuncts(filter, conds);
+  // Only a filter of plain field conditions can be answered by bounds alone ($and, $or, $expr...
+  // add conditions the bounds do not carry).
+  const fieldsOnly = isPlainObject(filter) && Object.keys(filter).every((k) => !k.startsWith('$'));
   const cands: Candidate[] = [
     { name: '_id_', fields: [{ path: '_id', dir: 1 }], prefix: docPrefix, unique: true, multikey: false, sparse: false, isId: true },
     ...indexes.map((ix) => ({
@@ -293,7 +308,7 @@ export function plan(filter: unknown, sort: SortSpec | undefined, docPrefix: Uin
   let best: { c: Candidate; score: number; plan: Plan } | undefined;
   for (const c of pool) {
     if (c.partial && !impliesPartial(filter, c.partial)) continue;
-    const p = planFor(c, conds, sort);
+    const p = planFor(c, conds, sort, fieldsOnly);
     if (!p) continue;
     const score = p.score + (p.plan.sorted ? 1 : 0);
     const better =
@@ -370,10 +385,47 @@ function sortMatch(c: Candidate, from: number, sort: SortSpec): 0 | 1 | -1 {
   return dir;
 }
 
-function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | undefined): { score: number; plan: Plan } | undefined {
+/** A value whose key is equal exactly when the matcher's equality holds (no null, array, object, regex, Date or NaN). */
+function exactScalar(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && v === v) || v instanceof ObjectId;
+}
+
+/**
+ * Whether the bounds fieldBounds makes of `cond` (a field's only condition, on a non-multikey
+ * index) hold exactly the values that satisfy it: a scalar (literal, $eq or $in of scalars)
+ * whose key is equal exactly when the value compares equal, or at most one lower and one upper
+ * bound of one type (numbers or strings), which the key order brackets as the matcher does.
+ * Two lower bounds (`$gt: 5, $gte: 5`) are not: fieldBounds keeps one of them.
+ */
+function exactCondition(cond: unknown, kind: 'points' | 'interval'): boolean {
+  if (!isOps(cond)) return kind === 'points' && exactScalar(cond);
+  const ops = Object.keys(cond);
+  if (kind === 'points') {
+    if (ops.length !== 1) return false;
+    const v = cond[ops[0]!];
+    if (ops[0] === '$eq') return exactScalar(v);
+    return ops[0] === '$in' && Array.isArray(v) && v.every(exactScalar);
+  }
+  let lower = 0;
+  let upper = 0;
+  let type: string | undefined;
+  for (const op of ops) {
+    const v = cond[op];
+    if (op === '$gt' || op === '$gte') lower++;
+    else if (op === '$lt' || op === '$lte') upper++;
+    else return false;
+    if (!((typeof v === 'number' && v === v) || typeof v === 'string')) return false;
+    if (type !== undefined && typeof v !== type) return false;
+    type = typeof v;
+  }
+  return lower <= 1 && upper <= 1;
+}
+
+function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | undefined, fieldsOnly: boolean): { score: number; plan: Plan } | undefined {
   let prefixes: Uint8Array[] = [c.prefix];
   let score = 0;
   let used = 0;
+  let exact = fieldsOnly && !c.isId && !c.multikey && !c.partial;
   let singlePoints = true;
   const bounds: Record<string, unknown> = {};
   let interval: { lo: Side; hi: Side; dir: 1 | -1 } | undefined;
@@ -381,6 +433,7 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
     const fc = conds.get(f.path);
     const b = fc ? fieldBounds(fc, c.multikey) : undefined;
     if (!b) break;
+    if (exact && !(fc!.length === 1 && exactCondition(fc![0], b.kind))) exact = false;
     if (b.kind === 'points') {
       if (c.sparse && b.nullPoint) return undefined;
       // The cap is on products of several fields' points; one field's points are as many as
@@ -394,7 +447,7 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
       if (b.points.length > 1) singlePoints = false;
       score += 3;
       used++;
-      bounds[f.path] = b.show.map((v) => `[${JSON.stringify(v ?? null)}, ${JSON.stringify(v ?? null)}]`);
+      bounds[f.path] = b.show.map((v) => `[${showBound(v ?? null)}, ${showBound(v ?? null)}]`);
       continue;
     }
     interval = { lo: b.lo, hi: b.hi, dir: f.dir };
@@ -404,6 +457,8 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
     break;
   }
   if (used === 0) return undefined;
+  // Every condition of the filter must be one the bounds carry.
+  if (conds.size !== used) exact = false;
   for (const f of c.fields.slice(used)) bounds[f.path] ??= ['[MinKey, MaxKey]'];
   const ranges: RangeOptions[] = prefixes.map((p) => (interval ? intervalRange(p, interval.lo, interval.hi, interval.dir) : prefixRange(p)));
   let sorted = false;
@@ -438,6 +493,7 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
       bounds,
       index: c.index,
       points: isPointLookup ? prefixes : undefined,
+      exact: exact && !isPointLookup ? true : undefined,
     },
   };
 }

@@ -165,6 +165,9 @@ export class Writer {
 
   /** Emits a change event for the change feed. */
   emit(e: DocEvent): void {
+    // A before-image may be a view into a shared chunk of scan results; the event crosses to the
+    // page by structured clone, which would copy the whole chunk with it.
+    if (e.b && e.b.byteLength !== e.b.buffer.byteLength) e.b = e.b.slice();
     this.ctx.emit('docs', e);
   }
 

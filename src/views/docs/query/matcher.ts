@@ -52,6 +52,31 @@ export function compileFilter(filter: unknown, now: () => Date = () => new Date(
   };
 }
 
+/**
+ * The top-level fields a filter reads (the first part of each path it names, through $and, $or
+ * and $nor), or undefined when it may read the whole document ($expr, or anything it does not
+ * know). A document with only those fields matches exactly when the whole one does, so a scan
+ * can decode just them to test it. Call on a filter compileFilter accepted.
+ */
+export function filterFields(filter: unknown, out: Set<string> = new Set()): Set<string> | undefined {
+  if (filter === undefined || filter === null) return out;
+  if (!isPlainObject(filter)) return undefined;
+  for (const key of Object.keys(filter)) {
+    if (key === '$comment') continue;
+    if (key === '$and' || key === '$or' || key === '$nor') {
+      const subs = filter[key];
+      if (!Array.isArray(subs)) return undefined;
+      for (const f of subs) if (!filterFields(f, out)) return undefined;
+    } else if (key.startsWith('$')) {
+      return undefined;
+    } else {
+      const dot = key.indexOf('.');
+      out.add(dot < 0 ? key : key.slice(0, dot));
+    }
+  }
+  return out;
+}
+
 /** True when `doc` matches `filter` (compiles each time: use compileFilter in loops). */
 export function matches(doc: Doc, filter: unknown): boolean {
   return compileFilter(filter)(doc);
