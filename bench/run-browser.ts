@@ -13,11 +13,12 @@
  * BENCH_SLOW_RUNS (runs for the slowest peer workloads and the cold opens, default 3),
  * BENCH_PORT (default 5190), BENCH_SERVER (build | dev), BENCH_ONLY (comma list of groups:
  * writes,bulk,single,point,reads,cold,kv,graph,docs), BENCH_VERBOSE=1 (echo the page's console),
- * BENCH_GRAPH_N (graph nodes, default min(BENCH_N, GRAPH_DEFAULT_N); edges are 5x that).
+ * BENCH_GRAPH_N (graph nodes, default min(BENCH_N, GRAPH_DEFAULT_N); edges are 5x that),
+ * BENCH_KUZU=off (leave kuzu-wasm out of the graph group).
  *
  * The kv group (issue 4) and the graph group (issue 6) run a whole suite per call and file one
  * sample per operation (`Sample.parts`); their rows compare Larder with a Map, idb-keyval and
- * Dexie (kv) and with graphology (graph), all in the page. The docs group (issue 5) does the
+ * Dexie (kv) and with graphology (graph), all in the page, and with kuzu-wasm (graph), in its worker. The docs group (issue 5) does the
  * same for `store.collection()` against Dexie, LokiJS and mingo; a part whose result count differs
  * from the page's oracle comes back with `error`, shown in its row instead of a figure.
  */
@@ -50,6 +51,8 @@ const KV_PEER_N = Math.min(10_000, N); // as INFLIGHT in the concurrent durable 
 const GRAPH_DEFAULT_N = 100_000;
 const GRAPH_N = int('BENCH_GRAPH_N', Math.min(N, GRAPH_DEFAULT_N));
 const GRAPH_E = 5 * GRAPH_N;
+// BENCH_KUZU=off leaves kuzu-wasm out of the graph group.
+const KUZU = process.env.BENCH_KUZU !== 'off';
 const PAGE_PATH = '/bench/browser/index.html';
 const URL_BASE = `http://127.0.0.1:${PORT}`;
 const EVAL_TIMEOUT_MS = 300_000;
@@ -534,17 +537,34 @@ async function main(): Promise<void> {
       const vs = (part: string, workload: string, target?: Row['target']): Row => ({
         workload, ours: `graph.larder.${part}`, peers: [{ key: `graph.gy.${part}`, label: 'graphology in the page' }], kind: 'throughput', ratio: 'speedup', ...(target ? { target } : {}),
       });
+      // kuzu-wasm (the issue's other peer): one row per part after graphology's (none with BENCH_KUZU=off).
+      const vsKuzu = (part: string, workload: string): Row[] => !KUZU ? [] : [{
+        workload, ours: `graph.larder.${part}`, peers: [{ key: `graph.kuzu.${part}`, label: 'kuzu-wasm (in memory, its own worker)' }], kind: 'throughput', ratio: 'speedup',
+      }];
       const g = `${GRAPH_N.toLocaleString('en-US')} nodes, ${GRAPH_E.toLocaleString('en-US')} edges`;
+      const what = {
+        build: `graph build, ${g} (\`addNodes\`/\`addEdges\` in batches of 10,000; items/s)`,
+        neighbors: `graph 1-hop \`neighbors\` (out) of 1,000 random nodes, concurrent`,
+        bfs: 'graph BFS to depth 3 (out) from 100 random nodes (`traverse`), concurrent',
+        path: 'graph `shortestPath` (out, unweighted) between 100 random pairs, concurrent',
+        cypher: 'graph Cypher two-hop pattern with a WHERE on a property, 100 queries, concurrent',
+      };
       await group(`graph: ${GRAPH_N} nodes, ${GRAPH_E} edges`, [
-        vs('build', `graph build, ${g} (\`addNodes\`/\`addEdges\` in batches of 10,000; items/s)`),
-        vs('neighbors', `graph 1-hop \`neighbors\` (out) of 1,000 random nodes, concurrent`, { op: '>=', x: 1 }),
-        vs('bfs', 'graph BFS to depth 3 (out) from 100 random nodes (`traverse`), concurrent', { op: '>=', x: 1 }),
-        vs('path', 'graph `shortestPath` (out, unweighted) between 100 random pairs, concurrent', { op: '>=', x: 1 }),
-        vs('cypher', 'graph Cypher two-hop pattern with a WHERE on a property, 100 queries, concurrent (graphology: the same by hand)'),
+        vs('build', what.build),
+        ...vsKuzu('build', `${what.build.replace('(`addNodes`', '(Larder: `addNodes`')}; kuzu-wasm: two CSV files + \`COPY\``),
+        vs('neighbors', what.neighbors, { op: '>=', x: 1 }),
+        ...vsKuzu('neighbors', `${what.neighbors}; kuzu-wasm: prepared \`MATCH\`, 4 in flight`),
+        vs('bfs', what.bfs, { op: '>=', x: 1 }),
+        ...vsKuzu('bfs', `${what.bfs}; kuzu-wasm: \`[:KNOWS*1..3]\`, distinct ends, 4 in flight`),
+        vs('path', what.path, { op: '>=', x: 1 }),
+        ...vsKuzu('path', `${what.path}; kuzu-wasm: \`[:KNOWS* SHORTEST 1..30]\`, 4 in flight`),
+        vs('cypher', `${what.cypher} (graphology: the same by hand)`),
+        ...vsKuzu('cypher', `${what.cypher}; kuzu-wasm: the same query, prepared, 4 in flight`),
       ], async () => {
         for (let r = 0; r < SLOW_RUNS; r++) {
           await measureParts(bench, 'graph.larder', gParts, 'graphLarder', { db: fresh('graph'), n: GRAPH_N, e: GRAPH_E });
           await measureParts(bench, 'graph.gy', gParts, 'graphGraphology', { n: GRAPH_N, e: GRAPH_E });
+          if (KUZU) await measureParts(bench, 'graph.kuzu', gParts, 'graphKuzu', { n: GRAPH_N, e: GRAPH_E });
         }
       });
     }
@@ -622,7 +642,8 @@ async function main(): Promise<void> {
       `kv and graph rows: median of ${RUNS} runs for Larder and the Map, ${SLOW_RUNS} for idb-keyval, Dexie and every graph row` +
         (ONLY.has('graph') ? `; the graph has ${GRAPH_N.toLocaleString('en-US')} nodes and ${GRAPH_E.toLocaleString('en-US')} random edges` +
           (GRAPH_N < Math.min(N, GRAPH_DEFAULT_N) ? ' (BENCH_GRAPH_N)' : GRAPH_N < 100_000 && N >= 100_000 ? ` (smaller than the issue's 100,000 / 500,000 to keep the run short; BENCH_GRAPH_N=100000 for full size)` : '') : '') +
-        '. Larder figures include the page-to-worker round trips; graphology runs synchronously in the page.',
+        '. Larder figures include the page-to-worker round trips; graphology runs synchronously in the page' +
+        (ONLY.has('graph') && KUZU ? '; kuzu-wasm (default build, in memory) runs in its own dedicated worker, each query a round trip, 4 in flight' : '') + '.',
     );
   }
   if (ONLY.has('docs')) {

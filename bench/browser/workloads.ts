@@ -14,6 +14,7 @@ import { UsersDb, deleteDexie, deleteIdb, openKeyval, openRawIdb, rawPut } from 
 import type { PingApi } from './ping-worker.js';
 import { docsWorkloads } from './docs-bench.js';
 import { kvGraphWorkloads } from './kv-graph.js';
+import { kuzuWorkloads } from './kuzu.js';
 import { keyOf, makeRecord, makeRecords, randomKeys, shuffledKeys } from './records.js';
 
 /** What every workload returns. */
@@ -100,6 +101,7 @@ function pinger(shared: boolean): Comlink.Remote<PingApi> {
 /** Every workload, by name. */
 export const workloads = {
   ...kvGraphWorkloads,
+  ...kuzuWorkloads,
   ...docsWorkloads,
 
   // ---- concurrent durable writes: `m` writes started in one tick, awaited together ----
