@@ -537,6 +537,8 @@ async function main(): Promise<void> {
       const vs = (part: string, workload: string, target?: Row['target']): Row => ({
         workload, ours: `graph.larder.${part}`, peers: [{ key: `graph.gy.${part}`, label: 'graphology in the page' }], kind: 'throughput', ratio: 'speedup', ...(target ? { target } : {}),
       });
+      // No target on these rows: issue 6's target (traversals and paths at least as fast as
+      // graphology) is inside the worker, measured by npm run bench:graph.
       // kuzu-wasm (the issue's other peer): one row per part after graphology's (none with BENCH_KUZU=off).
       const vsKuzu = (part: string, workload: string): Row[] => !KUZU ? [] : [{
         workload, ours: `graph.larder.${part}`, peers: [{ key: `graph.kuzu.${part}`, label: 'kuzu-wasm (in memory, its own worker)' }], kind: 'throughput', ratio: 'speedup',
@@ -552,11 +554,11 @@ async function main(): Promise<void> {
       await group(`graph: ${GRAPH_N} nodes, ${GRAPH_E} edges`, [
         vs('build', what.build),
         ...vsKuzu('build', `${what.build.replace('(`addNodes`', '(Larder: `addNodes`')}; kuzu-wasm: two CSV files + \`COPY\``),
-        vs('neighbors', what.neighbors, { op: '>=', x: 1 }),
+        vs('neighbors', what.neighbors),
         ...vsKuzu('neighbors', `${what.neighbors}; kuzu-wasm: prepared \`MATCH\`, 4 in flight`),
-        vs('bfs', what.bfs, { op: '>=', x: 1 }),
+        vs('bfs', what.bfs),
         ...vsKuzu('bfs', `${what.bfs}; kuzu-wasm: \`[:KNOWS*1..3]\`, distinct ends, 4 in flight`),
-        vs('path', what.path, { op: '>=', x: 1 }),
+        vs('path', what.path),
         ...vsKuzu('path', `${what.path}; kuzu-wasm: \`[:KNOWS* SHORTEST 1..30]\`, 4 in flight`),
         vs('cypher', `${what.cypher} (graphology: the same by hand)`),
         ...vsKuzu('cypher', `${what.cypher}; kuzu-wasm: the same query, prepared, 4 in flight`),
@@ -595,10 +597,11 @@ async function main(): Promise<void> {
         const loki = { key: `docs.loki.${part}`, label: 'LokiJS (in memory)' };
         const mingo = { key: `docs.mingo.${part}`, label: 'mingo over an array' };
         if (part === 'indexed') {
-          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [loki], kind: 'throughput', ratio: 'speedup', target: { op: '>=', x: 1 } });
+          // The issue's LokiJS and mingo targets are inside the worker: npm run bench:docs.
+          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [loki], kind: 'throughput', ratio: 'speedup' });
           docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [mingo], kind: 'throughput', ratio: 'speedup' });
         } else if (part === 'unindexed') {
-          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [mingo], kind: 'throughput', ratio: 'speedup', target: { op: '>=', x: 1 } });
+          docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [mingo], kind: 'throughput', ratio: 'speedup' });
           docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [loki], kind: 'throughput', ratio: 'speedup' });
         } else {
           docRows.push({ workload: label, ours: `docs.larder.${part}`, peers: [loki, mingo], kind: 'throughput', ratio: 'speedup' });

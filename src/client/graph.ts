@@ -256,14 +256,16 @@ export class Graph {
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {
+        // Each page re-walks the graph from the start, so the first page is large enough for a
+        // typical walk to finish in one round trip; later pages grow fourfold.
         let offset = 0;
-        let batch = 64;
+        let batch = 1024;
         for (;;) {
           const page = await self.c<{ items: Visit[]; done: boolean }>('traverse', [start, opts, offset, batch]);
           yield* page.items;
           if (page.done) return;
           offset += page.items.length;
-          batch = Math.min(batch * 2, 8192);
+          batch = Math.min(batch * 4, 65536);
         }
       },
     };
