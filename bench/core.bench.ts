@@ -14,6 +14,7 @@ import { rng } from './browser/records.js';
 import { runEngineBench } from './engine.bench.js';
 import { runGraphEngineBench } from './graph-engine.bench.js';
 import { runDocsEngineBench } from './docs-engine.bench.js';
+import { median } from './figures.js';
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -48,11 +49,6 @@ function makeData(n: number): { keys: Uint8Array[]; values: Uint8Array[]; order:
  */
 function str(b: Uint8Array): string {
   return String.fromCharCode.apply(null, b as unknown as number[]);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 function gc(): void {

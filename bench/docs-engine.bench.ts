@@ -17,6 +17,7 @@ import { Keyspace } from '../src/keyspace/keyspace.js';
 import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { docsView } from '../src/views/docs/index.js';
 import type { ViewContext } from '../src/views/view.js';
+import { median, rate } from './figures.js';
 import {
   cityAgeFilter, GROUP_PIPELINE, groupKey, idsFilter, IDX, incAge, INDEX_KEY, lokiSuite, mingoSuite, runDocsSide, truth, ZIP_FILTER, type DocsSample,
 } from './docs-suite.js';
@@ -48,16 +49,6 @@ function larderSuite(n: number, ks: Keyspace): Record<string, DocsSample> {
     update: (ids, by) => call<{ modifiedCount: number }>(ks, 'updateMany', idsFilter(ids), incAge(by)).modifiedCount,
     group: () => groupKey(call<unknown[]>(ks, 'aggregate', GROUP_PIPELINE)),
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function rate(ops: number, ms: number): string {
-  const r = ops / (ms / 1000);
-  return r >= 1e6 ? `${(r / 1e6).toFixed(2)}M/s` : r >= 1e3 ? `${(r / 1e3).toFixed(1)}k/s` : `${r.toFixed(1)}/s`;
 }
 
 /** Runs the engine-level document benchmark and prints its table. */

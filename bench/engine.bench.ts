@@ -19,15 +19,11 @@ import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { kvView } from '../src/views/kv/index.js';
 import { valuesView } from '../src/views/values.js';
 import type { ViewContext } from '../src/views/view.js';
+import { median } from './figures.js';
 
 const N = Number(process.env.BENCH_N ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PER_BATCH = 1000;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
 
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();

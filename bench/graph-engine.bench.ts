@@ -18,6 +18,7 @@ import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { graphView } from '../src/views/graph/index.js';
 import type { ViewContext } from '../src/views/view.js';
 import { CYPHER, CYPHER_AGE, QUERY_REPEATS, graphologySuite, makeGraph, timedSync, type BenchGraph, type GraphSample } from './graph-suite.js';
+import { median, rate } from './figures.js';
 
 const N = Number(process.env.BENCH_GRAPH_N ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -92,16 +93,6 @@ function larderSuite(g: BenchGraph, ks: Keyspace): Record<string, GraphSample> {
     return `${rows} rows`;
   });
   return parts;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function rate(ops: number, ms: number): string {
-  const r = ops / (ms / 1000);
-  return r >= 1e6 ? `${(r / 1e6).toFixed(2)}M/s` : r >= 1e3 ? `${(r / 1e3).toFixed(1)}k/s` : `${r.toFixed(1)}/s`;
 }
 
 /** Runs the engine-level graph benchmark and prints its table. */
