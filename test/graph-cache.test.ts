@@ -21,7 +21,7 @@ function rng(seed: number): () => number {
 
 interface Model {
   nodes: Map<number, { labels: string[]; properties: Record<string, unknown> }>;
-  edges: Map<number, { from: number; to: number; type: string }>;
+  edges: Map<number, { from: number; to: number; type: string; w?: number }>;
 }
 
 /** Unweighted shortest path length in the model (out direction), or -1. */
@@ -66,6 +66,9 @@ describe('graph read cache', () => {
         expect((await g.edges(n, { types: ['A'] })).map((e) => e.id).sort((a, b) => a - b)).toEqual(typeA);
         expect(await g.degree(n, { direction: 'out' })).toBe([...m.edges.values()].filter((e) => e.from === n).length);
         for (const x of await g.neighbors(n, { direction: 'out' })) expect(x.properties).toEqual(m.nodes.get(x.id)!.properties);
+        for (const e of await g.edges(n)) expect(e.properties.w).toBe(m.edges.get(e.id)!.w);
+        const some = pick([...m.edges.keys()]);
+        if (some !== undefined) expect((await g.getEdge(some))?.properties.w).toBe(m.edges.get(some)!.w);
         const to = pick(ids())!;
         const p = await g.shortestPath(n, to, { direction: 'out' });
         expect(p ? p.edges.length : -1).toBe(bfsLength(m, n, to));
@@ -111,6 +114,12 @@ describe('graph read cache', () => {
           const v = Math.floor(rand() * 100);
           await g.updateNode(a, { v });
           m.nodes.get(a)!.properties.v = v;
+        } else if (r < 0.75 && m.edges.size) {
+          const e = pick([...m.edges.keys()])!;
+          const w = Math.floor(rand() * 100);
+          if (rand() < 0.5) await g.updateEdge(e, { w });
+          else await g.query('MATCH ()-[r]->() WHERE id(r) = $e SET r.w = $w', { e, w });
+          m.edges.get(e)!.w = w;
         } else if (r < 0.78) {
           const res = await g.query('MATCH (x), (y) WHERE id(x) = $a AND id(y) = $b CREATE (x)-[e:B]->(y) RETURN id(e) AS e', { a, b });
           m.edges.set(res.rows[0][0] as number, { from: a, to: b, type: 'B' });

@@ -1,10 +1,10 @@
 /**
- * GraphCache: decoded nodes and adjacency lists of one graph, kept in the worker between calls so
+ * GraphCache: decoded nodes, edges and adjacency lists of one graph, kept in the worker between calls so
  * traversals, paths and pattern matches read JavaScript arrays instead of seeking the B+tree and
  * decoding keys at every step (the way graphology keeps its graph in memory).
  *
  * The keyspace stays the truth. The cache is filled on reads and trusted only while
- * Keyspace.tagVersion of the tags it mirrors (N for nodes; O and R for adjacency) is unchanged:
+ * Keyspace.tagVersion of the tags it mirrors (N for nodes, E for edges, O and R for adjacency) is unchanged:
  * any write of such a key — a call of any graph, an undo, a transaction rollback, a recovery —
  * bumps the version and the next read starts over. So a read-mostly graph is served from memory
  * and a write never has to know what is cached.
@@ -14,7 +14,7 @@
  * was current before, it is patched and stays current. So a graph built in this worker is served
  * from memory at once, as graphology's would be.
  *
- * Cached nodes are frozen and shared between calls; callers must not change them (they build new
+ * Cached nodes and edges are frozen and shared between calls; callers must not change them (they build new
  * records to write).
  */
 import type { Keyspace } from '../../keyspace/keyspace.js';
@@ -30,14 +30,15 @@ export interface AdjList {
 /** What was current before a write (see GraphCache.sync). */
 export interface CacheSync {
   node: boolean;
+  edge: boolean;
   adj: boolean;
 }
 
 /** Above this many cached nodes or adjacency entries, the cache starts over (bounded memory). */
 const MAX_ENTRIES = 2_000_000;
 
-/** A cached node record (or null for a node known to be absent). */
-export type CachedNode<T> = T | null;
+/** A cached record (or null for one known to be absent). */
+export type CachedRecord<T> = T | null;
 
 /** Ids below this index a plain array (node and edge ids are dense counters); others a Map. */
 const DENSE_IDS = 1 << 22;
@@ -82,12 +83,54 @@ class IdMap<V> {
   }
 }
 
-/** One graph's read cache. */
-export class GraphCache<T> {
+/** Decoded records of one tag (nodes or edges) by id, trusted while that tag's version holds. */
+export class RecordCache<T> {
+  private version = -1;
+  private readonly map = new IdMap<CachedRecord<T>>();
+
+  /** Records of keys with tag `tag` in `ks`. */
+  constructor(private readonly ks: Keyspace, private readonly tag: number) {}
+
+  /** The record `id` from the cache, or `read()` (then cached; null for an absent one). */
+  get(id: number, read: () => CachedRecord<T>): CachedRecord<T> {
+    const v = this.ks.tagVersion[this.tag];
+    if (v !== this.version) {
+      this.map.clear();
+      this.version = v;
+    }
+    let r = this.map.get(id);
+    if (r === undefined) {
+      r = read();
+      if (this.map.size >= MAX_ENTRIES) this.map.clear();
+      this.map.set(id, r);
+    }
+    return r;
+  }
+
+  /** True when the cache agrees with the keyspace (taken before a write; see GraphCache.sync). */
+  current(): boolean {
+    // An empty cache agrees with any keyspace (entries are loaded on demand): adopt the version.
+    if (this.map.size === 0) this.version = this.ks.tagVersion[this.tag];
+    return this.ks.tagVersion[this.tag] === this.version;
+  }
+
+  /** After the record `id` was written (`rec`, frozen) or deleted (undefined), when it was current. */
+  written(wasCurrent: boolean, id: number, rec: T | undefined): void {
+    if (!wasCurrent) return;
+    this.version = this.ks.tagVersion[this.tag];
+    if (rec === undefined) this.map.delete(id);
+    else this.map.set(id, rec);
+  }
+}
+
+/** One graph's read cache: node records, edge records and adjacency. */
+export class GraphCache<N, E> {
   private readonly ks: Keyspace;
-  private nodeVersion = -1;
+  /** Node records. */
+  readonly nodes: RecordCache<N>;
+  /** Edge records. */
+  readonly edges: RecordCache<E>;
   private adjVersion = -1;
-  private readonly nodeMap = new IdMap<CachedNode<T>>();
   private readonly outMap = new IdMap<AdjList>();
   private readonly inMap = new IdMap<AdjList>();
   private adjEntries = 0;
@@ -95,22 +138,8 @@ export class GraphCache<T> {
   /** A cache over `ks` (see cacheFor). */
   constructor(ks: Keyspace) {
     this.ks = ks;
-  }
-
-  /** The node `id` from the cache, or `read()` (then cached). */
-  node(id: number, read: () => CachedNode<T>): CachedNode<T> {
-    const v = this.ks.tagVersion[TAG.node];
-    if (v !== this.nodeVersion) {
-      this.nodeMap.clear();
-      this.nodeVersion = v;
-    }
-    let n = this.nodeMap.get(id);
-    if (n === undefined) {
-      n = read();
-      if (this.nodeMap.size >= MAX_ENTRIES) this.nodeMap.clear();
-      this.nodeMap.set(id, n);
-    }
-    return n;
+    this.nodes = new RecordCache<N>(ks, TAG.node);
+    this.edges = new RecordCache<E>(ks, TAG.edge);
   }
 
   /** The adjacency of `id` on side `tag` (TAG.out or TAG.in), from the cache or `read()`. */
@@ -147,9 +176,8 @@ export class GraphCache<T> {
   /** Whether the cache is current, taken before a write of this graph. */
   sync(): CacheSync {
     // An empty cache agrees with any keyspace (entries are loaded on demand): adopt the version.
-    if (this.nodeMap.size === 0) this.nodeVersion = this.ks.tagVersion[TAG.node];
     if (this.outMap.size === 0 && this.inMap.size === 0) this.adjVersion = this.adjCurrent();
-    return { node: this.ks.tagVersion[TAG.node] === this.nodeVersion, adj: this.adjCurrent() === this.adjVersion };
+    return { node: this.nodes.current(), edge: this.edges.current(), adj: this.adjCurrent() === this.adjVersion };
   }
 
   /**
@@ -157,12 +185,8 @@ export class GraphCache<T> {
    * yet): cache its new record `rec` (frozen by the caller) or forget it, and for a new node know
    * its adjacency is empty.
    */
-  nodeWritten(sync: CacheSync, id: number, created: boolean, rec?: T): void {
-    if (sync.node) {
-      this.nodeVersion = this.ks.tagVersion[TAG.node];
-      if (rec === undefined) this.nodeMap.delete(id);
-      else this.nodeMap.set(id, rec);
-    }
+  nodeWritten(sync: CacheSync, id: number, created: boolean, rec?: N): void {
+    this.nodes.written(sync.node, id, rec);
     if (sync.adj && created) {
       this.adjVersion = this.adjCurrent();
       this.outMap.set(id, { edges: [], others: [], types: [] });
@@ -231,13 +255,13 @@ function compareEntry(list: AdjList, i: number, type: string, other: number, edg
   return compareCodePoints(list.types[i], type) || list.others[i] - other || list.edges[i] - edge;
 }
 
-const caches = new WeakMap<Keyspace, Map<string, GraphCache<unknown>>>();
+const caches = new WeakMap<Keyspace, Map<string, GraphCache<unknown, unknown>>>();
 
 /** The read cache of graph `name` in `ks` (one per store and graph, kept while the store lives). */
-export function cacheFor<T>(ks: Keyspace, name: string): GraphCache<T> {
+export function cacheFor<N, E>(ks: Keyspace, name: string): GraphCache<N, E> {
   let m = caches.get(ks);
   if (!m) caches.set(ks, (m = new Map()));
   let c = m.get(name);
-  if (!c) m.set(name, (c = new GraphCache<unknown>(ks)));
-  return c as GraphCache<T>;
+  if (!c) m.set(name, (c = new GraphCache<unknown, unknown>(ks)));
+  return c as GraphCache<N, E>;
 }

@@ -50,21 +50,21 @@ export class GraphStore {
   readonly catalog: Catalog;
   readonly ks: Keyspace;
   readonly batch: WriteBatch;
-  private readonly cache: GraphCache<NodeRec>;
+  private readonly cache: GraphCache<NodeRec, EdgeRec>;
 
   constructor(ctx: ViewContext, name: string) {
     this.ks = ctx.ks;
     this.batch = ctx.batch;
     this.keys = GraphKeys.of(name);
     this.catalog = new Catalog(ctx.ks, ctx.batch, this.keys);
-    this.cache = cacheFor<NodeRec>(ctx.ks, name);
+    this.cache = cacheFor<NodeRec, EdgeRec>(ctx.ks, name);
   }
 
   // -- reads ------------------------------------------------------------------------------------
 
   /** The node `id`, or undefined (a shared, frozen record: build a new one to change it). */
   node(id: number): NodeRec | undefined {
-    return this.cache.node(id, () => this.readNode(id)) ?? undefined;
+    return this.cache.nodes.get(id, () => this.readNode(id)) ?? undefined;
   }
 
   private readNode(id: number): NodeRec | null {
@@ -79,12 +79,16 @@ export class GraphStore {
     return this.ks.has(this.keys.node(id));
   }
 
-  /** The edge `id`, or undefined. */
+  /** The edge `id`, or undefined (a shared, frozen record: build a new one to change it). */
   edge(id: number): EdgeRec | undefined {
+    return this.cache.edges.get(id, () => this.readEdge(id)) ?? undefined;
+  }
+
+  private readEdge(id: number): EdgeRec | null {
     const v = this.ks.get(this.keys.edge(id));
-    if (!v) return undefined;
+    if (!v) return null;
     const [from, to, type, properties] = decodeValue(v) as [number, number, string, Props];
-    return { id, from, to, type, properties };
+    return Object.freeze({ id, from, to, type, properties: Object.freeze(properties) }) as EdgeRec;
   }
 
   /** The node `id`, or NOT_FOUND. */
@@ -247,14 +251,19 @@ export class GraphStore {
     this.batch.put(this.keys.adj(TAG.out, from, type, to, id), EMPTY);
     this.batch.put(this.keys.adj(TAG.in, to, type, from, id), EMPTY);
     this.cache.edgeAdded(sync, id, from, to, type);
-    return { id, from, to, type, properties };
+    const rec = { id, from, to, type, properties };
+    this.cache.edges.written(sync.edge, id, frozenEdge(rec));
+    return rec;
   }
 
   /** Replaces an edge's properties. */
   writeEdge(old: EdgeRec, properties: Props): EdgeRec {
+    const sync = this.cache.sync();
     this.indexElement('e', old.id, [old.type], old.properties, [old.type], properties);
     this.batch.put(this.keys.edge(old.id), encodeValue([old.from, old.to, old.type, properties]));
-    return { ...old, properties };
+    const rec = { ...old, properties };
+    this.cache.edges.written(sync.edge, old.id, frozenEdge(rec));
+    return rec;
   }
 
   /** Removes an edge and its adjacency and index entries. */
@@ -265,6 +274,7 @@ export class GraphStore {
     this.batch.del(this.keys.adj(TAG.in, e.to, e.type, e.from, e.id));
     this.batch.del(this.keys.edge(e.id));
     this.cache.edgeRemoved(sync, e.id, e.from, e.to);
+    this.cache.edges.written(sync.edge, e.id, undefined);
   }
 
   /**
@@ -341,4 +351,9 @@ function sameValue(a: unknown, b: unknown): boolean {
 /** A frozen shallow copy of a record the caller keeps, for the cache to share. */
 function frozen(rec: NodeRec): NodeRec {
   return Object.freeze({ id: rec.id, labels: Object.freeze([...rec.labels]), properties: Object.freeze({ ...rec.properties }) }) as NodeRec;
+}
+
+/** A frozen shallow copy of an edge record the caller keeps, for the cache to share. */
+function frozenEdge(rec: EdgeRec): EdgeRec {
+  return Object.freeze({ ...rec, properties: Object.freeze({ ...rec.properties }) }) as EdgeRec;
 }
