@@ -16,9 +16,12 @@
  * deferred entry sits in the log at the position of the call that made it but is not yet in the
  * keyspace (`pending[i]`); rolling back over it just drops it. Deferred keys are written by
  * deferred entries only, so applying them later than their log position changes nothing else.
- * A counter entry keeps its delta and, once applied, the running total before it (`before`):
- * rolling back over it restores that total, and `ops()` writes each counter once, at its last
- * entry, with the final total.
+ *
+ * Counters live beside the log: each `addCounter` appends (log position, delta) to its counter's
+ * lists, and `applyDeferred()` folds the deltas not yet applied into one ordinary logged put of
+ * the total, remembering which log position folded how many. Rolling back to a mark undoes the
+ * puts after it through the log like any write, drops the deltas added after it, and makes the
+ * deltas those undone puts had folded in pending again.
  */
 import { compareBytes } from '../bytes.js';
 import type { Keyspace } from './keyspace.js';
@@ -27,10 +30,25 @@ import type { Keyspace } from './keyspace.js';
 export type KeyOp = { op: 'put'; key: Uint8Array; value: Uint8Array } | { op: 'del'; key: Uint8Array };
 
 /** What a deferred log entry still has to do. */
-const enum Pending { None = 0, PutNew = 1, Del = 2, Counter = 3 }
+const enum Pending { None = 0, PutNew = 1, Del = 2 }
 
-/** The redo op of a counter entry; `ops()` replaces it with the counter's final total. */
-const COUNTER_OP: KeyOp = { op: 'del', key: new Uint8Array(0) };
+/**
+ * The log entry an addCounter leaves: it gives the delta its own log position (so a mark taken
+ * right after it keeps it), changes nothing, and is left out of `ops()`.
+ */
+const COUNTER_MARK: KeyOp = { op: 'del', key: new Uint8Array(0) };
+
+/** One counter's deltas in this batch. */
+interface Counter {
+  key: Uint8Array;
+  /** Log position at which each delta was added (ascending), and the delta. */
+  at: number[];
+  delta: number[];
+  /** How many deltas (from the first) are in the keyspace. */
+  applied: number;
+  /** The puts that folded deltas in: their log position, and `applied` after each. */
+  applies: Array<{ at: number; count: number }>;
+}
 
 /** Accumulates writes with undo and redo. */
 export class WriteBatch {
@@ -42,10 +60,8 @@ export class WriteBatch {
   private readonly pending: Pending[] = [];
   /** Log positions of entries not yet applied (ascending). */
   private deferred: number[] = [];
-  /** Counter deltas by log position. */
-  private readonly deltas = new Map<number, number>();
-  /** For applied counter entries, by log position: the counter's total before the entry. */
-  private readonly before = new Map<number, number>();
+  /** The counters this batch changed (a handful: found by a linear search). */
+  private readonly counters: Counter[] = [];
   private closed = false;
 
   /** Starts a batch over `ks`. */
@@ -126,28 +142,39 @@ export class WriteBatch {
    * then `counter(key)` includes them.
    */
   addCounter(key: Uint8Array, delta: number): void {
-    this.deltas.set(this.redo.length, delta);
-    this.deferred.push(this.redo.length);
-    this.log(key, undefined, COUNTER_OP, Pending.Counter);
+    let c = this.findCounter(key);
+    if (c === undefined) this.counters.push((c = { key, at: [], delta: [], applied: 0, applies: [] }));
+    c.at.push(this.redo.length);
+    c.delta.push(delta);
+    this.log(key, undefined, COUNTER_MARK, Pending.None);
   }
 
   /** The counter at `key` as this batch sees it: the stored value plus pending deltas. */
   counter(key: Uint8Array): number {
     let n = readF64(this.ks.getView(key));
-    for (const i of this.deferred) if (this.pending[i] === Pending.Counter && !this.before.has(i) && compareBytes(this.undoKeys[i], key) === 0) n += this.deltas.get(i)!;
+    const c = this.findCounter(key);
+    if (c) for (let i = c.applied; i < c.delta.length; i++) n += c.delta[i];
     return n;
+  }
+
+  private findCounter(key: Uint8Array): Counter | undefined {
+    for (const c of this.counters) if (c.key === key || compareBytes(c.key, key) === 0) return c;
+    return undefined;
   }
 
   /**
    * Applies every deferred entry: runs of new keys in one sorted engine call each, deletes in log
-   * order, then one write per counter. Afterwards the batch is an ordinary one (its log holds
-   * plain puts and deletes with exact undo); safe to call any number of times.
+   * order, then one logged write per changed counter. Afterwards the batch is an ordinary one (its
+   * log holds plain puts and deletes with exact undo); safe to call any number of times.
    */
   applyDeferred(): void {
-    if (this.deferred.length === 0) return;
+    if (this.deferred.length > 0) this.applyEntries();
+    for (const c of this.counters) if (c.applied < c.delta.length) this.applyCounter(c);
+  }
+
+  private applyEntries(): void {
     const positions = this.deferred;
     this.deferred = [];
-    const counters: number[] = [];
     let run: Array<readonly [Uint8Array, Uint8Array]> = [];
     const flushRun = (): void => {
       if (run.length === 0) return;
@@ -158,51 +185,36 @@ export class WriteBatch {
     };
     for (const i of positions) {
       const kind = this.pending[i];
-      if (kind !== Pending.Counter) this.pending[i] = Pending.None;
+      this.pending[i] = Pending.None;
       if (kind === Pending.PutNew) {
         const op = this.redo[i] as { key: Uint8Array; value: Uint8Array };
         run.push([op.key, op.value]);
-      } else if (kind === Pending.Del) {
+      } else {
         flushRun();
         const key = this.undoKeys[i];
         this.undoPrev[i] = this.ks.get(key);
         this.ks.deleteRaw(key);
-      } else counters.push(i);
+      }
     }
     flushRun();
-    if (counters.length) this.applyCounters(counters);
   }
 
-  /**
-   * Applies the counter entries at `positions` (ascending): records each one's running total
-   * before it (for rollback), then writes each counter's total once.
-   */
-  private applyCounters(positions: number[]): void {
-    const totals: Array<{ key: Uint8Array; n: number }> = [];
-    for (const i of positions) {
-      const key = this.undoKeys[i];
-      let t = totals.find((x) => compareBytes(x.key, key) === 0);
-      if (t === undefined) totals.push(t = { key, n: readF64(this.ks.getView(key)) });
-      this.before.set(i, t.n);
-      t.n += this.deltas.get(i)!;
+  /** Folds a counter's pending deltas into one logged put of its total (a delete at 0). */
+  private applyCounter(c: Counter): void {
+    const prev = this.ks.get(c.key);
+    let n = readF64(prev);
+    for (let i = c.applied; i < c.delta.length; i++) n += c.delta[i];
+    const at = this.redo.length;
+    if (n === 0) {
+      if (prev !== undefined) this.ks.deleteRaw(c.key);
+      this.log(c.key, prev, { op: 'del', key: c.key }, Pending.None);
+    } else {
+      const value = f64Bytes(n);
+      this.ks.putRaw(c.key, value);
+      this.log(c.key, prev, { op: 'put', key: c.key, value }, Pending.None);
     }
-    for (const t of totals) writeCounter(this.ks, t.key, t.n);
-  }
-
-  /** The ops with each counter written once, at its last entry, as its final total. */
-  private opsWithCounters(): KeyOp[] {
-    const out: KeyOp[] = [];
-    const done: Uint8Array[] = [];
-    for (let i = this.redo.length - 1; i >= 0; i--) {
-      const op = this.redo[i];
-      if (op !== COUNTER_OP) { out.push(op); continue; }
-      const key = this.undoKeys[i];
-      if (done.some((k) => compareBytes(k, key) === 0)) continue;
-      done.push(key);
-      const n = this.before.get(i)! + this.deltas.get(i)!;
-      out.push(n === 0 ? { op: 'del', key } : { op: 'put', key, value: f64Bytes(n) });
-    }
-    return out.reverse();
+    c.applied = c.delta.length;
+    c.applies.push({ at, count: c.applied });
   }
 
   private log(key: Uint8Array, prev: Uint8Array | undefined, op: KeyOp, pending: Pending): void {
@@ -220,14 +232,8 @@ export class WriteBatch {
   /** Undoes every write after `mark`, newest first. */
   rollbackTo(mark: number): void {
     for (let i = this.redo.length - 1; i >= mark; i--) {
-      if (this.pending[i] === Pending.Counter) {
-        const was = this.before.get(i);
-        if (was !== undefined) writeCounter(this.ks, this.undoKeys[i], was);
-        this.before.delete(i);
-        this.deltas.delete(i);
-        continue;
-      }
-      if (this.pending[i] !== Pending.None) continue; // never applied: nothing to undo
+      // Deferred entries never applied, and counter marks, changed nothing to undo.
+      if (this.pending[i] !== Pending.None || this.redo[i] === COUNTER_MARK) continue;
       const prev = this.undoPrev[i];
       if (prev === undefined) this.ks.deleteRaw(this.undoKeys[i]);
       else this.ks.putRaw(this.undoKeys[i], prev);
@@ -237,6 +243,15 @@ export class WriteBatch {
     this.redo.length = mark;
     this.pending.length = mark;
     while (this.deferred.length && this.deferred[this.deferred.length - 1] >= mark) this.deferred.pop();
+    for (const c of this.counters) {
+      // The puts after the mark were undone above: the deltas they folded in are pending again.
+      while (c.applies.length && c.applies[c.applies.length - 1].at >= mark) c.applies.pop();
+      c.applied = c.applies.length ? c.applies[c.applies.length - 1].count : 0;
+      let n = c.at.length;
+      while (n > 0 && c.at[n - 1] >= mark) n--;
+      c.at.length = n;
+      c.delta.length = n;
+    }
   }
 
   /** Undoes everything. */
@@ -253,7 +268,7 @@ export class WriteBatch {
   /** The redo ops, in order (a key written twice appears twice; replay keeps the last). */
   ops(): KeyOp[] {
     this.applyDeferred();
-    return this.deltas.size ? this.opsWithCounters() : this.redo;
+    return this.counters.length ? this.redo.filter((op) => op !== COUNTER_MARK) : this.redo;
   }
 
   /** True after rollback(). */
@@ -265,12 +280,6 @@ export class WriteBatch {
 /** An f64 LE counter's value (absent reads as 0). */
 function readF64(v: Uint8Array | undefined): number {
   return v === undefined ? 0 : new DataView(v.buffer, v.byteOffset, 8).getFloat64(0, true);
-}
-
-/** Stores counter `n` at `key` (0 is stored as absence). */
-function writeCounter(ks: Keyspace, key: Uint8Array, n: number): void {
-  if (n === 0) ks.deleteRaw(key);
-  else ks.putRaw(key, f64Bytes(n));
 }
 
 /** `n` as 8 bytes f64 LE. */
