@@ -14,87 +14,12 @@
 import { pathToFileURL } from 'node:url';
 import { loadEngine } from '../src/core/engine.js';
 import { Keyspace } from '../src/keyspace/keyspace.js';
-import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { graphView } from '../src/views/graph/index.js';
-import type { ViewContext } from '../src/views/view.js';
-import { CYPHER, CYPHER_AGE, QUERY_REPEATS, graphologySuite, makeGraph, timedSync, type BenchGraph, type GraphSample } from './graph-suite.js';
+import { graphologySuite, larderWorkerSuite, makeGraph, type GraphSample } from './graph-suite.js';
 import { median, rate } from './figures.js';
 
 const N = Number(process.env.BENCH_GRAPH_N ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const BATCH = 10_000;
-
-type Method = (ctx: ViewContext, name: string, ...args: unknown[]) => unknown;
-const m = graphView.methods as unknown as Record<string, Method>;
-
-/**
- * Runs `fn` as the worker runs one message: one WriteBatch for all the calls in it, its deferred
- * writes applied at the end. The page sends a workload's concurrent calls (Promise.all) in one
- * message, and each awaited build chunk in its own.
- */
-function message<T>(ks: Keyspace, fn: (call: <R>(method: string, ...args: unknown[]) => R) => T): T {
-  const ctx: ViewContext = { ks, batch: new WriteBatch(ks), now: Date.now(), emit: () => {} };
-  const r = fn(<R>(method: string, ...args: unknown[]) => m[method](ctx, 'bench', ...args) as R);
-  ctx.batch.applyDeferred();
-  return r;
-}
-
-/** One call in a message of its own. */
-function call<T>(ks: Keyspace, method: string, ...args: unknown[]): T {
-  return message(ks, (c) => c<T>(method, ...args));
-}
-
-/** Larder's graph view, worker-side: the same workloads as graphologySuite. */
-function larderSuite(g: BenchGraph, ks: Keyspace): Record<string, GraphSample> {
-  const parts: Record<string, GraphSample> = {};
-  const time = (name: string, ops: number, fn: () => string): void => timedSync(parts, name, ops, fn, name === 'build' ? 1 : QUERY_REPEATS);
-  const ids = new Array<number>(g.n);
-  time('build', g.n + g.e, () => {
-    const t0 = performance.now();
-    for (let i = 0; i < g.n; i += BATCH) {
-      const chunk = [];
-      for (let j = i; j < Math.min(g.n, i + BATCH); j++) chunk.push({ labels: ['Person'], properties: { i: j, age: g.age[j] } });
-      const got = call<number[]>(ks, 'addNodes', chunk);
-      for (let j = 0; j < got.length; j++) ids[i + j] = got[j];
-    }
-    const tNodes = performance.now() - t0;
-    for (let i = 0; i < g.e; i += BATCH) {
-      const chunk = [];
-      for (let j = i; j < Math.min(g.e, i + BATCH); j++) chunk.push({ from: ids[g.from[j]], to: ids[g.to[j]], type: 'KNOWS' });
-      call(ks, 'addEdges', chunk);
-    }
-    return `nodes ${tNodes.toFixed(0)} ms + edges ${(performance.now() - t0 - tNodes).toFixed(0)} ms`;
-  });
-  call(ks, 'createIndex', 'Person', 'i'); // untimed: the Cypher query starts from a property lookup
-  time('neighbors', g.hop.length, () => {
-    let reached = 0;
-    message(ks, (c) => { for (const i of g.hop) reached += c<unknown[]>('neighbors', ids[i], { direction: 'out' }).length; });
-    return `${reached} neighbours`;
-  });
-  time('bfs', g.bfs.length, () => {
-    let visited = 0;
-    message(ks, (c) => { for (const i of g.bfs) visited += c<{ items: unknown[] }>('traverse', ids[i], { direction: 'out', order: 'bfs', maxDepth: 3 }, 0, Infinity).items.length; });
-    return `${visited} visits`;
-  });
-  time('path', g.pairs.length, () => {
-    let found = 0;
-    let hops = 0;
-    message(ks, (c) => {
-      for (const [a, b] of g.pairs) {
-        const r = c<{ edges: unknown[] } | null>('shortestPath', ids[a], ids[b], { direction: 'out' });
-        if (r) { found++; hops += r.edges.length; }
-      }
-    });
-    return `${found} found, ${hops} hops`;
-  });
-  time('cypher', g.cypher.length, () => {
-    let rows = 0;
-    message(ks, (c) => { for (const i of g.cypher) rows += c<{ rows: unknown[] }>('query', CYPHER, { i, age: CYPHER_AGE }).rows.length; });
-    return `${rows} rows`;
-  });
-  return parts;
-}
-
 /** Runs the engine-level graph benchmark and prints its table. */
 export async function runGraphEngineBench(): Promise<void> {
   const g = makeGraph(N, N * 5);
@@ -106,7 +31,7 @@ export async function runGraphEngineBench(): Promise<void> {
   const engine = await loadEngine();
   for (let run = 0; run < RUNS; run++) {
     const ks = Keyspace.create(engine, [...(graphView.pointTags ?? [])]);
-    for (const [k, v] of Object.entries(larderSuite(g, ks))) (ours[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(larderWorkerSuite(g, ks))) (ours[k] ??= []).push(v);
     ks.free();
     for (const [k, v] of Object.entries(graphologySuite(g))) (theirs[k] ??= []).push(v);
   }

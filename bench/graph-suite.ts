@@ -4,6 +4,9 @@
  * (bench/graph-engine.bench.ts, Larder's worker-side code called directly): both measure the same
  * graph and the same queries against the same graphology code.
  *
+ * Larder's side here is worker-side (larderWorkerSuite: the view's methods called as the worker
+ * calls them); the page benchmark's Larder side goes through openStore instead.
+ *
  * Workloads: build (n nodes, e random directed edges), 1,000 1-hop out-neighbour lists (with the
  * nodes' properties), 100 BFS walks to depth 3 (out), 100 unweighted shortest paths (out), and
  * 100 Cypher two-hop patterns with a WHERE on a property (CYPHER below).
@@ -11,6 +14,10 @@
 import Graph from 'graphology';
 import { bidirectional } from 'graphology-shortest-path/unweighted';
 import { bfsFromNode } from 'graphology-traversal';
+import type { Keyspace } from '../src/keyspace/keyspace.js';
+import { WriteBatch } from '../src/keyspace/write-batch.js';
+import { graphView } from '../src/views/graph/index.js';
+import type { ViewContext } from '../src/views/view.js';
 import { rng } from './browser/records.js';
 
 /** One timed operation set: total ms, operations done, and what it found. */
@@ -144,5 +151,81 @@ export function graphologySuite(g: BenchGraph): Record<string, GraphSample> {
     return `${rows} rows`;
   });
   graph.clear();
+  return parts;
+}
+
+const BATCH = 10_000;
+
+type Method = (ctx: ViewContext, name: string, ...args: unknown[]) => unknown;
+const m = graphView.methods as unknown as Record<string, Method>;
+
+/**
+ * Runs `fn` as the worker runs one message: one WriteBatch for all the calls in it, its deferred
+ * writes applied at the end. The page sends a workload's concurrent calls (Promise.all) in one
+ * message, and each awaited build chunk in its own.
+ */
+function message<T>(ks: Keyspace, fn: (call: <R>(method: string, ...args: unknown[]) => R) => T): T {
+  const ctx: ViewContext = { ks, batch: new WriteBatch(ks), now: Date.now(), emit: () => {} };
+  const r = fn(<R>(method: string, ...args: unknown[]) => m[method](ctx, 'bench', ...args) as R);
+  ctx.batch.applyDeferred();
+  return r;
+}
+
+/** One call in a message of its own. */
+function call<T>(ks: Keyspace, method: string, ...args: unknown[]): T {
+  return message(ks, (c) => c<T>(method, ...args));
+}
+
+/**
+ * Larder's graph view, worker-side: the same workloads as graphologySuite, through the view's
+ * methods exactly as the worker calls them. Returns one sample per workload.
+ */
+export function larderWorkerSuite(g: BenchGraph, ks: Keyspace): Record<string, GraphSample> {
+  const parts: Record<string, GraphSample> = {};
+  const time = (name: string, ops: number, fn: () => string): void => timedSync(parts, name, ops, fn, name === 'build' ? 1 : QUERY_REPEATS);
+  const ids = new Array<number>(g.n);
+  time('build', g.n + g.e, () => {
+    const t0 = performance.now();
+    for (let i = 0; i < g.n; i += BATCH) {
+      const chunk = [];
+      for (let j = i; j < Math.min(g.n, i + BATCH); j++) chunk.push({ labels: ['Person'], properties: { i: j, age: g.age[j] } });
+      const got = call<number[]>(ks, 'addNodes', chunk);
+      for (let j = 0; j < got.length; j++) ids[i + j] = got[j];
+    }
+    const tNodes = performance.now() - t0;
+    for (let i = 0; i < g.e; i += BATCH) {
+      const chunk = [];
+      for (let j = i; j < Math.min(g.e, i + BATCH); j++) chunk.push({ from: ids[g.from[j]], to: ids[g.to[j]], type: 'KNOWS' });
+      call(ks, 'addEdges', chunk);
+    }
+    return `nodes ${tNodes.toFixed(0)} ms + edges ${(performance.now() - t0 - tNodes).toFixed(0)} ms`;
+  });
+  call(ks, 'createIndex', 'Person', 'i'); // untimed: the Cypher query starts from a property lookup
+  time('neighbors', g.hop.length, () => {
+    let reached = 0;
+    message(ks, (c) => { for (const i of g.hop) reached += c<unknown[]>('neighbors', ids[i], { direction: 'out' }).length; });
+    return `${reached} neighbours`;
+  });
+  time('bfs', g.bfs.length, () => {
+    let visited = 0;
+    message(ks, (c) => { for (const i of g.bfs) visited += c<{ items: unknown[] }>('traverse', ids[i], { direction: 'out', order: 'bfs', maxDepth: 3 }, 0, Infinity).items.length; });
+    return `${visited} visits`;
+  });
+  time('path', g.pairs.length, () => {
+    let found = 0;
+    let hops = 0;
+    message(ks, (c) => {
+      for (const [a, b] of g.pairs) {
+        const r = c<{ edges: unknown[] } | null>('shortestPath', ids[a], ids[b], { direction: 'out' });
+        if (r) { found++; hops += r.edges.length; }
+      }
+    });
+    return `${found} found, ${hops} hops`;
+  });
+  time('cypher', g.cypher.length, () => {
+    let rows = 0;
+    message(ks, (c) => { for (const i of g.cypher) rows += c<{ rows: unknown[] }>('query', CYPHER, { i, age: CYPHER_AGE }).rows.length; });
+    return `${rows} rows`;
+  });
   return parts;
 }

@@ -562,11 +562,20 @@ async function main(): Promise<void> {
         ...vsKuzu('path', `${what.path}; kuzu-wasm: \`[:KNOWS* SHORTEST 1..30]\`, 4 in flight`),
         vs('cypher', `${what.cypher} (graphology: the same by hand)`),
         ...vsKuzu('cypher', `${what.cypher}; kuzu-wasm: the same query, prepared, 4 in flight`),
+        // Issue 6's target: inside a worker, the graph view's worker code against graphology
+        // in the same worker (median of passes after warm-up; see bench/graph-suite.ts).
+        ...gParts.map((part): Row => ({
+          workload: `inside a worker: ${what[part as keyof typeof what].replace(', concurrent', '').replace(' (`addNodes`/`addEdges` in batches of 10,000; items/s)', ' (items/s)')}`,
+          ours: `graph.worker.larder.${part}`, peers: [{ key: `graph.worker.gy.${part}`, label: 'graphology in the same worker' }],
+          kind: 'throughput', ratio: 'speedup',
+          ...(part === 'neighbors' || part === 'bfs' || part === 'path' ? { target: { op: '>=', x: 1 } as const } : {}),
+        })),
       ], async () => {
         for (let r = 0; r < SLOW_RUNS; r++) {
           await measureParts(bench, 'graph.larder', gParts, 'graphLarder', { db: fresh('graph'), n: GRAPH_N, e: GRAPH_E });
           await measureParts(bench, 'graph.gy', gParts, 'graphGraphology', { n: GRAPH_N, e: GRAPH_E });
           if (KUZU) await measureParts(bench, 'graph.kuzu', gParts, 'graphKuzu', { n: GRAPH_N, e: GRAPH_E });
+          await measureParts(bench, 'graph.worker', gParts.flatMap((x) => [`larder.${x}`, `gy.${x}`]), 'graphInWorker', { n: GRAPH_N, e: GRAPH_E });
         }
       });
     }

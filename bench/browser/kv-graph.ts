@@ -290,4 +290,27 @@ export const kvGraphWorkloads = {
   async graphGraphology(p: Params): Promise<Sample> {
     return { ms: 0, ops: 0, parts: graphologySuite(makeGraph(need(p.n, 'n'), need(p.e, 'e'))) };
   },
+
+  /**
+   * Inside a dedicated Worker (bench/browser/graph-worker.ts): Larder's graph view worker-side and
+   * graphology, in that worker, on the same graph. Parts are `larder.<workload>` and
+   * `gy.<workload>`.
+   */
+  async graphInWorker(p: Params): Promise<Sample> {
+    const w = new Worker(new URL('./graph-worker.ts', import.meta.url), { type: 'module' });
+    try {
+      const r = await new Promise<{ larder?: Record<string, Sample>; gy?: Record<string, Sample>; error?: string }>((resolve, reject) => {
+        w.onmessage = (ev) => resolve(ev.data);
+        w.onerror = (ev) => reject(new Error(ev.message || 'graph worker failed'));
+        w.postMessage({ n: need(p.n, 'n'), e: need(p.e, 'e') });
+      });
+      if (r.error) throw new Error(r.error);
+      const parts: Record<string, Sample> = {};
+      for (const [k, v] of Object.entries(r.larder ?? {})) parts[`larder.${k}`] = v;
+      for (const [k, v] of Object.entries(r.gy ?? {})) parts[`gy.${k}`] = v;
+      return { ms: 0, ops: 0, parts };
+    } finally {
+      w.terminate();
+    }
+  },
 } satisfies Record<string, (p: Params) => Promise<Sample>>;
