@@ -73,14 +73,24 @@ export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** Query workloads run this many times on each side (after WARMUP passes); a figure is the median repetition. */
+/**
+ * Query workloads run at least this many timed passes on each side, after warm-up; a figure is
+ * the median pass.
+ */
 export const QUERY_REPEATS = 7;
-/** Untimed passes before the timed ones. */
+/** Warm-up: at least this many untimed passes, and at least WARMUP_MS of them. */
 const WARMUP = 10;
+const WARMUP_MS = 200;
+/** Timed passes go on until at least MEASURE_MS have passed (a sub-millisecond pass is noisy). */
+const MEASURE_MS = 100;
+/** Upper bound on passes of either kind. */
+const MAX_PASSES = 2000;
 
 /**
- * Runs `fn` (which does `ops` operations) `repeats` times and files the median time under
- * `parts[name]`: one pass of a few milliseconds is at the mercy of a GC pause.
+ * Runs `fn` (which does `ops` operations) and files the median pass time under `parts[name]`.
+ * With `repeats` > 1 it first warms up, then times at least `repeats` passes; both phases also
+ * run for a minimum time, so a 0.5 ms query is measured after the JIT has compiled it (as in an
+ * app that runs it often), not during compilation. Both sides of a comparison get the same.
  */
 export function timedSync(parts: Record<string, GraphSample>, name: string, ops: number, fn: () => string, repeats = QUERY_REPEATS): void {
   const ms: number[] = [];
@@ -88,11 +98,12 @@ export function timedSync(parts: Record<string, GraphSample>, name: string, ops:
   // One full GC before the set, none between passes: a forced GC leaves the next pass slower (it
   // drops compiled code and inline caches), which is not how an app runs.
   collectGarbage();
-  // With repeats > 1, WARMUP untimed passes first on each side: the JIT compiles the hot paths
-  // of whatever code runs, and after a full GC the young generation regrows; a median of cold
-  // passes measures that, not the query.
-  if (repeats > 1) for (let w = 0; w < WARMUP; w++) fn();
-  for (let r = 0; r < repeats; r++) {
+  if (repeats > 1) {
+    const w0 = performance.now();
+    for (let w = 0; w < MAX_PASSES && (w < WARMUP || performance.now() - w0 < WARMUP_MS); w++) fn();
+  }
+  const m0 = performance.now();
+  for (let r = 0; r < MAX_PASSES && (r < repeats || (repeats > 1 && performance.now() - m0 < MEASURE_MS)); r++) {
     const t0 = performance.now();
     detail = fn();
     ms.push(performance.now() - t0);
