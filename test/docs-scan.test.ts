@@ -132,6 +132,8 @@ describe('exact index plans', () => {
           }
           expect(await ids(indexed), JSON.stringify(f, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).toEqual(want);
           expect(await indexed.countDocuments(f)).toBe(want.length);
+          expect(await indexed.countDocuments(f, { skip: 1, limit: 2 })).toBe(Math.max(0, Math.min(2, want.length - 1)));
+          expect(await plain.countDocuments(f)).toBe(want.length);
         }
         await plain.drop();
         await indexed.drop();

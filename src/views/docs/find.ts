@@ -5,9 +5,10 @@
  */
 import { Encoded, fieldSelector } from '../../codec/value.js';
 import { LarderError } from '../../errors.js';
+import { skipKeyComponents } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
 import { readMeta } from './catalog.js';
-import { liveIndex } from './indexes.js';
+import { latin1, liveIndex } from './indexes.js';
 import { docPrefix } from './keys.js';
 import { plan, type Plan } from './planner.js';
 import { compileProjection } from './projection.js';
@@ -64,6 +65,43 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
   if (sortedInMemory) sortDocs(found, sort, (f) => f.doc);
   if (skip || limit) found = found.slice(skip, limit ? skip + limit : undefined);
   return { found, plan: p, keysExamined: r.keysExamined, docsExamined: r.docsExamined, sortedInMemory };
+}
+
+/**
+ * countDocuments' answer. When the plan's keys prove the whole filter (an exact index scan, or
+ * direct _id lookups), it counts keys without reading a document; otherwise it runs the query.
+ */
+export function countQuery(ctx: ViewContext, coll: string, filter: unknown, opts: { skip?: unknown; limit?: unknown; hint?: unknown } = {}): number {
+  const skip = nonNegInt(opts.skip, 'skip');
+  const limit = Math.abs(nonNegInt(opts.limit, 'limit'));
+  compileFilter(filter ?? {}, () => new Date(ctx.now)); // the same BAD_QUERY errors as a find
+  const meta = readMeta(ctx, coll);
+  if (!meta) return 0;
+  const p = plan(filter, undefined, docPrefix(coll), meta.indexes.map((d) => liveIndex(coll, d)), { hasLimit: limit > 0, hint: opts.hint });
+  let n: number;
+  if (p.stage === 'IDHACK' && idOnly(filter)) {
+    n = 0;
+    for (const k of p.points ?? []) if (ctx.ks.has(k)) n++;
+  } else if (p.index && p.exact === true) {
+    n = 0;
+    const seen = p.dedupe ? new Set<string>() : undefined;
+    const dirs = p.index.fields.map((f) => f.dir);
+    const from = p.index.prefix.length;
+    for (const r of p.ranges) {
+      ctx.ks.forEachRaw(r, (mem, ko, kl) => {
+        if (seen) {
+          // The entry's _id (after the key components) tells repeats of one document apart.
+          const id = latin1(mem.subarray(skipKeyComponents(mem, ko + from, dirs, ko + kl), ko + kl));
+          if (seen.has(id)) return true;
+          seen.add(id);
+        }
+        n++;
+        return true;
+      });
+    }
+  } else return runQuery(ctx, coll, filter, { skip, limit, hint: opts.hint as QueryOptions['hint'] }).found.length;
+  n = Math.max(0, n - skip);
+  return limit ? Math.min(n, limit) : n;
 }
 
 /**

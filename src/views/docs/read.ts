@@ -10,7 +10,7 @@ import { LarderError } from '../../errors.js';
 import type { ViewContext } from '../view.js';
 import { compilePipeline, type PipelineEnv } from './aggregate/pipeline.js';
 import { getMore, killCursors, openCursor, type Batch } from './cursor.js';
-import { explainQuery, findDocs, findForWire, runQuery, type QueryOptions } from './find.js';
+import { countQuery, explainQuery, findDocs, findForWire, runQuery, type QueryOptions } from './find.js';
 import { checkName, docPrefix } from './keys.js';
 import { keyValues } from './paths.js';
 import { isPlainObject, splitPath, type Doc } from './util.js';
@@ -54,7 +54,7 @@ export function countDocuments(ctx: ViewContext, coll: unknown, filter: unknown,
   // No filter, skip or limit: count keys instead of decoding documents.
   const empty = filter === undefined || filter === null || (isPlainObject(filter) && Object.keys(filter).length === 0);
   if (empty && !o.skip && !o.limit && o.hint === undefined) return estimatedDocumentCount(ctx, coll);
-  return runQuery(ctx, checkName(coll), filter, { skip: o.skip, limit: o.limit, hint: o.hint }).found.length;
+  return countQuery(ctx, checkName(coll), filter, { skip: o.skip, limit: o.limit, hint: o.hint });
 }
 
 /** estimatedDocumentCount(): every document of the collection (a key-only scan). */
