@@ -108,6 +108,25 @@ describe('docs differential vs mingo', () => {
     );
   });
 
+  it('a leading $group reads only the fields it names, and still sees the whole document when it asks', async () => {
+    const c = store.collection(`g${++seq}`);
+    const ds = Array.from({ length: 60 }, (_, i) => ({ _id: i, city: ['Paris', 'Rome', 'Oslo'][i % 3], age: 20 + (i % 7), n: { x: i % 5, y: [i, i + 1] }, pad: 'x'.repeat(i % 11), 'a.b': i }));
+    await c.insertMany(clone(ds));
+    const pipelines: Record<string, unknown>[][] = [
+      [{ $group: { _id: '$city', n: { $sum: 1 }, avg: { $avg: '$age' }, xs: { $addToSet: '$n.x' } } }],
+      [{ $group: { _id: '$city', oldest: { $max: { $concat: [{ $toString: '$age' }, '-', '$pad'] } } } }],
+      [{ $group: { _id: '$city', docs: { $push: '$$ROOT' } } }],
+      [{ $group: { _id: null, odd: { $push: { $getField: 'a.b' } } } }],
+      [{ $group: { _id: { $mod: ['$age', 2] }, ys: { $push: { $arrayElemAt: ['$n.y', 1] } }, lit: { $first: { $literal: '$pad' } } } }, { $sort: { _id: 1 } }],
+      [{ $match: { age: { $gte: 22 } } }, { $group: { _id: '$city', s: { $sum: '$n.x' } } }],
+    ];
+    for (const p of pipelines) {
+      const norm = (r: unknown[]): string[] => r.map((d) => canon(d, true)).sort();
+      expect(norm(await c.aggregate(p).toArray()), JSON.stringify(p)).toEqual(norm(mingoAggregate(clone(ds), p)));
+    }
+    await c.drop();
+  });
+
   it('aggregation pipelines give the same results', async () => {
     await fc.assert(
       fc.asyncProperty(docs, pipeline, async (ds, p) => {

@@ -3,7 +3,7 @@
  * estimatedDocumentCount, distinct, aggregate and explain. Each is one synchronous call, so it
  * reads one consistent state of the keyspace.
  */
-import type { Encoded } from '../../codec/value.js';
+import { decodeFields, fieldSelector, type Encoded } from '../../codec/value.js';
 import { compareValues } from '../../keys/compare.js';
 import { prefixSuccessor } from '../../keys/encode.js';
 import { LarderError } from '../../errors.js';
@@ -114,9 +114,47 @@ export function aggregateDocs(ctx: ViewContext, coll: unknown, pipeline: unknown
   if (q.sort !== undefined && stageName(pipeline[i]) === '$limit' && typeof (pipeline[i] as Doc).$limit === 'number') q.limit = (pipeline[i++] as Doc).$limit as number;
   const rest = compilePipeline(pipeline.slice(i), pipelineEnv(ctx));
   if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit <= 0)) throw new LarderError('BAD_QUERY', '$limit must be a positive integer');
-  const docs = runQuery(ctx, name, q.filter, q).found.map((f) => f.doc);
+  const found = runQuery(ctx, name, q.filter, q).found;
+  // A pipeline that starts (after the planner's part) with $group reads only the fields its
+  // expressions name: decode just those from each document instead of the whole document.
+  const fields = isPlainObject(pipeline[i]) && stageName(pipeline[i]) === '$group' ? referencedFields((pipeline[i] as Doc).$group) : undefined;
+  const sel = fields && fieldSelector(fields);
+  const docs = sel ? found.map((f) => decodeFields(f.bytes, 0, f.bytes.length, sel) ?? f.doc) : found.map((f) => f.doc);
   const vars = isPlainObject(o.let) ? { ...o.let } : {};
   return rest(docs, vars);
+}
+
+/** Operators that name fields by plain strings (or reach the whole document another way). */
+const OPAQUE = new Set(['$getField', '$setField', '$unsetField', '$function', '$accumulator', '$where']);
+
+/**
+ * The top-level fields an expression (a $group spec) reads through `$field.path` references, or
+ * undefined when it may read anything: `$$ROOT`/`$$CURRENT`, or an operator that names fields
+ * otherwise. Variables like `$$this` are bound to values the expression computed from fields it
+ * references, so they add nothing.
+ */
+export function referencedFields(expr: unknown, out: Set<string> = new Set()): Set<string> | undefined {
+  if (typeof expr === 'string') {
+    if (expr.startsWith('$$')) {
+      const v = expr.slice(2).split('.')[0];
+      if (v === 'ROOT' || v === 'CURRENT') return undefined;
+    } else if (expr.startsWith('$')) out.add(expr.slice(1).split('.')[0]);
+    return out;
+  }
+  if (Array.isArray(expr)) {
+    for (const e of expr) if (!referencedFields(e, out)) return undefined;
+    return out;
+  }
+  if (isPlainObject(expr)) {
+    for (const [k, v] of Object.entries(expr)) {
+      if (OPAQUE.has(k)) return undefined;
+      // $literal's argument is data, not a reference; $top/$bottom's sortBy names fields as keys.
+      if (k === '$literal') continue;
+      if (k === 'sortBy' && isPlainObject(v)) for (const f of Object.keys(v)) out.add(f.split('.')[0]);
+      if (!referencedFields(v, out)) return undefined;
+    }
+  }
+  return out;
 }
 
 /** aggregate() as a cursor. */
