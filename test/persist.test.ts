@@ -275,11 +275,19 @@ describe('checkpoint', () => {
     // The WAL size survives reopen.
     const r = await DiskStore.open('n', opts({ checkpointBytes: 100 }));
     expect(r.disk.needsCheckpoint()).toBe(false);
+    // Past checkpointBytes, but under half the stored pages (about 1.6 kB): not yet.
     await r.disk.append([put('z', 'y'.repeat(200))]);
+    expect(r.disk.needsCheckpoint()).toBe(false);
     await r.disk.close();
     const r2 = await DiskStore.open('n', opts({ checkpointBytes: 100 }));
+    expect(r2.disk.needsCheckpoint()).toBe(false);
+    // Past half the stored pages as well: a checkpoint is due, and that survives reopen too.
+    await r2.disk.append([put('w', 'y'.repeat(1000))]);
     expect(r2.disk.needsCheckpoint()).toBe(true);
     await r2.disk.close();
+    const r3 = await DiskStore.open('n', opts({ checkpointBytes: 100 }));
+    expect(r3.disk.needsCheckpoint()).toBe(true);
+    await r3.disk.close();
   });
 
   it('absorbs batches still queued, so they need no WAL record', async () => {
