@@ -15,7 +15,10 @@ export type Row = Record<string, unknown>;
 
 /** A new row: the bindings of `rows` merged left to right. */
 export function copyRow(...rows: Row[]): Row {
-  return Object.assign(Object.create(null), ...rows) as Row;
+  // A plain loop: Object.assign with spread arguments was the largest single cost of a MATCH.
+  const o = Object.create(null) as Row;
+  for (const r of rows) for (const k in r) o[k] = r[k];
+  return o;
 }
 
 /** A new row: `r` with `name` bound to `value`. */
