@@ -34,8 +34,10 @@ export interface CacheSync {
   adj: boolean;
 }
 
-/** Above this many cached nodes or adjacency entries, the cache starts over (bounded memory). */
-const MAX_ENTRIES = 2_000_000;
+/** Above this many cached records of one kind (nodes, or edges), that cache starts over: a bound on worker memory. */
+const MAX_RECORDS = 500_000;
+/** Above this many cached adjacency entries (about 24 bytes each), the adjacency starts over. */
+const MAX_ADJ_ENTRIES = 2_000_000;
 
 /** A cached record (or null for one known to be absent). */
 export type CachedRecord<T> = T | null;
@@ -101,7 +103,7 @@ export class RecordCache<T> {
     let r = this.map.get(id);
     if (r === undefined) {
       r = read();
-      if (this.map.size >= MAX_ENTRIES) this.map.clear();
+      if (this.map.size >= MAX_RECORDS) this.map.clear();
       this.map.set(id, r);
     }
     return r;
@@ -158,7 +160,7 @@ export class GraphCache<N, E> {
     if (list === undefined) {
       list = read();
       this.adjEntries += list.edges.length + 1;
-      if (this.adjEntries > MAX_ENTRIES) {
+      if (this.adjEntries > MAX_ADJ_ENTRIES) {
         this.outMap.clear();
         this.inMap.clear();
         this.adjEntries = list.edges.length + 1;
