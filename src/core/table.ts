@@ -12,7 +12,7 @@ import { LarderError } from '../errors.js';
 import type { Engine } from './engine.js';
 import type { EngineExports } from './exports.js';
 import { IO } from './exports.js';
-import { MAX_KEY, MAX_VALUE } from './status.js';
+import { checkEntries, checkKey, checkKeys, checkValue } from './args.js';
 
 /** Target size of one batch chunk in scratch (a single larger entry still goes alone). */
 const CHUNK_BYTES = 1 << 20;
@@ -22,45 +22,6 @@ const SCAN_BYTES = 1 << 20;
 const ITER_BATCH = 1024;
 /** Largest cursor value (positions are below 2^31). */
 const MAX_CURSOR = 0x7fffffff;
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v !== 'object') return typeof v;
-  const name = (v as { constructor?: { name?: string } }).constructor?.name;
-  return name ? `a ${name}` : 'an object';
-}
-
-function notBytes(what: string, role: string, v: unknown): LarderError {
-  return new LarderError('BAD_VALUE', `${what}: ${role} must be a Uint8Array, got ${describe(v)}`);
-}
-
-/** `what`, plus which element of a batch (`at` >= 0) was bad. */
-function where(what: string, at: number, element: string): string {
-  return at < 0 ? what : `${what} (${element} ${at})`;
-}
-
-/** Length of a valid key; throws BAD_VALUE / TOO_LARGE naming the call (and batch element). */
-function checkKey(what: string, key: unknown, at = -1, element = 'key'): number {
-  if (!(key instanceof Uint8Array)) throw notBytes(where(what, at, element), 'key', key);
-  const n = key.length;
-  if (n > MAX_KEY) throw new LarderError('TOO_LARGE', `${where(what, at, element)}: key of ${n} bytes is longer than ${MAX_KEY} bytes`);
-  return n;
-}
-
-/** Length of a valid value; throws like `checkKey`. */
-function checkValue(what: string, value: unknown, at = -1): number {
-  if (!(value instanceof Uint8Array)) throw notBytes(where(what, at, 'entry'), 'value', value);
-  const n = value.length;
-  if (n > MAX_VALUE) throw new LarderError('TOO_LARGE', `${where(what, at, 'entry')}: value of ${n} bytes is longer than ${MAX_VALUE} bytes`);
-  return n;
-}
-
-function checkList(what: string, list: unknown): number {
-  if (list === null || typeof list !== 'object' || typeof (list as { length?: unknown }).length !== 'number') {
-    throw new LarderError('BAD_VALUE', `${what}: expected an array, got ${describe(list)}`);
-  }
-  return (list as ArrayLike<unknown>).length;
-}
 
 /** A hash table of byte keys to byte values living in an engine's linear memory. */
 export class Table {
@@ -256,17 +217,10 @@ export class Table {
    */
   putMany(entries: ArrayLike<readonly [Uint8Array, Uint8Array]>): number {
     const h = this.handle('table.putMany');
-    const n = checkList('table.putMany', entries);
+    const n = checkEntries('table.putMany', entries);
     // A typed array: `new Array(n)` of a large n would be a slow dictionary-mode array.
     const sizes = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const e = entries[i] as unknown;
-      if (e === null || typeof e !== 'object') {
-        throw new LarderError('BAD_VALUE', `table.putMany: entry ${i} must be a [key, value] pair, got ${describe(e)}`);
-      }
-      const pair = e as readonly [unknown, unknown];
-      sizes[i] = 8 + checkKey('table.putMany', pair[0], i, 'entry') + checkValue('table.putMany', pair[1], i);
-    }
+    for (let i = 0; i < n; i++) sizes[i] = 8 + entries[i][0].length + entries[i][1].length;
     let added = 0;
     let i = 0;
     while (i < n) {
@@ -296,7 +250,7 @@ export class Table {
   /** The values for `keys` (copies; undefined where missing), in order. Validates all keys first. */
   getMany(keys: ArrayLike<Uint8Array>): (Uint8Array | undefined)[] {
     const h = this.handle('table.getMany');
-    const n = this.checkKeys('table.getMany', keys);
+    const n = checkKeys('table.getMany', keys);
     const out: (Uint8Array | undefined)[] = [];
     let i = 0;
     while (i < n) {
@@ -326,7 +280,7 @@ export class Table {
   /** Deletes every key in `keys`; returns how many were present. Validates all keys first. */
   deleteMany(keys: ArrayLike<Uint8Array>): number {
     const h = this.handle('table.deleteMany');
-    const n = this.checkKeys('table.deleteMany', keys);
+    const n = checkKeys('table.deleteMany', keys);
     let gone = 0;
     let i = 0;
     while (i < n) {
@@ -348,13 +302,6 @@ export class Table {
 
   /** Bytes of the key list written by the last `writeKeys`. */
   private listBytes = 0;
-
-  private checkKeys(what: string, keys: unknown): number {
-    const n = checkList(what, keys);
-    const ks = keys as ArrayLike<unknown>;
-    for (let i = 0; i < n; i++) checkKey(what, ks[i], i);
-    return n;
-  }
 
   /** Writes a key list of keys[start..] (about CHUNK_BYTES, at least one key); returns the end. */
   private writeKeys(keys: ArrayLike<Uint8Array>, start: number): number {

@@ -10,7 +10,7 @@ import { compareBytes, prefixSuccessor } from '../bytes.js';
 import { LarderError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { IO, RANGE } from './exports.js';
-import { MAX_KEY, MAX_VALUE } from './status.js';
+import { checkEntries, checkKey, checkKeys, checkValue, describe } from './args.js';
 
 /** A key and its value. */
 export type TreeEntry = [Uint8Array, Uint8Array];
@@ -66,29 +66,9 @@ interface Bounds {
 
 export { compareBytes, prefixSuccessor } from '../bytes.js';
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
-  return typeof v;
-}
-
-function badType(what: string, name: string, v: unknown): never {
-  throw new LarderError('BAD_VALUE', `${what}: ${name} must be a Uint8Array, got ${describe(v)}`);
-}
-
-function checkKey(what: string, key: unknown, name = 'key'): asserts key is Uint8Array {
-  if (!(key instanceof Uint8Array)) badType(what, name, key);
-  if (key.length > MAX_KEY) throw new LarderError('TOO_LARGE', `${what}: ${name} of ${key.length} bytes is longer than ${MAX_KEY} bytes`);
-}
-
-function checkValue(what: string, value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) badType(what, 'value', value);
-  if (value.length > MAX_VALUE) throw new LarderError('TOO_LARGE', `${what}: value of ${value.length} bytes is longer than ${MAX_VALUE} bytes`);
-}
-
 function checkBound(what: string, name: string, v: unknown): Uint8Array | undefined {
   if (v === undefined) return undefined;
-  if (!(v instanceof Uint8Array)) badType(what, name, v);
+  if (!(v instanceof Uint8Array)) throw new LarderError('BAD_VALUE', `${what}: ${name} must be a Uint8Array, got ${describe(v)}`);
   return v;
 }
 
@@ -497,7 +477,7 @@ export class Tree {
   bulkLoad(sorted: ArrayLike<readonly [Uint8Array, Uint8Array]>): void {
     const what = 'Tree.bulkLoad';
     const h = this.handle(what);
-    this.checkEntries(what, sorted);
+    checkEntries(what, sorted);
     const n = sorted.length;
     if (n === 0) return;
     for (let i = 1; i < n; i++) {
@@ -516,7 +496,7 @@ export class Tree {
   putMany(entries: ArrayLike<readonly [Uint8Array, Uint8Array]>): number {
     const what = 'Tree.putMany';
     const h = this.handle(what);
-    this.checkEntries(what, entries);
+    checkEntries(what, entries);
     let added = 0;
     this.writeChunks(entries, true, (count, len) => { added += this.engine.check(this.engine.x.treePutMany(h, count, len), what); });
     return added;
@@ -529,7 +509,7 @@ export class Tree {
   getMany(keys: ArrayLike<Uint8Array>): (Uint8Array | undefined)[] {
     const what = 'Tree.getMany';
     const h = this.handle(what);
-    this.checkKeys(what, keys);
+    checkKeys(what, keys);
     const result: (Uint8Array | undefined)[] = [];
     this.writeChunks(keys, false, (count, len) => {
       const e = this.engine;
@@ -555,36 +535,10 @@ export class Tree {
   deleteMany(keys: ArrayLike<Uint8Array>): number {
     const what = 'Tree.deleteMany';
     const h = this.handle(what);
-    this.checkKeys(what, keys);
+    checkKeys(what, keys);
     let deleted = 0;
     this.writeChunks(keys, false, (count, len) => { deleted += this.engine.check(this.engine.x.treeDelMany(h, count, len), what); });
     return deleted;
-  }
-
-  private checkEntries(what: string, entries: ArrayLike<readonly [Uint8Array, Uint8Array]>): void {
-    if (entries === null || typeof entries !== 'object' || typeof entries.length !== 'number') {
-      throw new LarderError('BAD_VALUE', `${what}: expected an array of [key, value] pairs`);
-    }
-    for (let i = 0; i < entries.length; i++) {
-      const en = entries[i];
-      if (!Array.isArray(en) || en.length < 2) throw new LarderError('BAD_VALUE', `${what}: entry ${i} must be a [key, value] pair`);
-      const k = en[0];
-      const v = en[1];
-      // The common case without building the error context (a string per entry) up front.
-      if (k instanceof Uint8Array && k.length <= MAX_KEY && v instanceof Uint8Array && v.length <= MAX_VALUE) continue;
-      checkKey(`${what} (entry ${i})`, k);
-      checkValue(`${what} (entry ${i})`, v);
-    }
-  }
-
-  private checkKeys(what: string, keys: ArrayLike<Uint8Array>): void {
-    if (keys === null || typeof keys !== 'object' || typeof keys.length !== 'number') {
-      throw new LarderError('BAD_VALUE', `${what}: expected an array of keys`);
-    }
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (!(k instanceof Uint8Array && k.length <= MAX_KEY)) checkKey(`${what} (key ${i})`, k);
-    }
   }
 
   /**
