@@ -10,7 +10,7 @@ import * as sortedBtree from 'sorted-btree';
 import { loadEngine } from '../src/core/engine.js';
 import { Table } from '../src/core/table.js';
 import { Tree } from '../src/core/tree.js';
-import { rng } from './browser/records.js';
+import { rng, shuffledOrder } from './browser/records.js';
 import { runEngineBench } from './engine.bench.js';
 import { runGraphEngineBench } from './graph-engine.bench.js';
 import { runDocsEngineBench } from './docs-engine.bench.js';
@@ -31,15 +31,7 @@ function makeData(n: number): { keys: Uint8Array[]; values: Uint8Array[]; order:
     keys.push(k);
     values.push(v);
   }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = (r() * (i + 1)) | 0;
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return { keys, values, order };
+  return { keys, values, order: shuffledOrder(n, r) };
 }
 
 /**

@@ -28,13 +28,9 @@ import {
 } from '../docs-suite.js';
 import { deleteDexie } from './peers.js';
 import type { Params, Sample } from './workloads.js';
+import { need } from './params.js';
 
 const now = (): number => performance.now();
-
-function need<T>(v: T | undefined, what: string): T {
-  if (v === undefined) throw new Error(`missing parameter ${what}`);
-  return v;
-}
 
 // ---------------------------------------------------------------- timing and checks
 

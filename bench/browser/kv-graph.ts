@@ -17,13 +17,9 @@ import { CYPHER, CYPHER_AGE, graphologySuite, makeGraph } from '../graph-suite.j
 import { deleteDexie, deleteIdb, openKeyval } from './peers.js';
 import { rng } from './records.js';
 import type { Params, Sample } from './workloads.js';
+import { need } from './params.js';
 
 const now = (): number => performance.now();
-
-function need<T>(v: T | undefined, what: string): T {
-  if (v === undefined) throw new Error(`missing parameter ${what}`);
-  return v;
-}
 
 /** Times `fn` (which does `ops` operations) into `parts[name]`. */
 async function timed(parts: Record<string, Sample>, name: string, ops: number, fn: () => Promise<unknown> | unknown): Promise<void> {

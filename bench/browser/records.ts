@@ -53,9 +53,8 @@ export function makeRecords(n: number): UserRecord[] {
   return out;
 }
 
-/** The keys 0..n-1 in a seeded random order (so reads do not walk the keys in insert order). */
-export function shuffledKeys(n: number, seed = 7): string[] {
-  const r = rng(seed);
+/** 0..n-1 in a random order drawn from `r` (Fisher-Yates). */
+export function shuffledOrder(n: number, r: () => number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -64,7 +63,12 @@ export function shuffledKeys(n: number, seed = 7): string[] {
     order[i] = order[j];
     order[j] = t;
   }
-  return Array.from(order, keyOf);
+  return order;
+}
+
+/** The keys 0..n-1 in a seeded random order (so reads do not walk the keys in insert order). */
+export function shuffledKeys(n: number, seed = 7): string[] {
+  return Array.from(shuffledOrder(n, rng(seed)), keyOf);
 }
 
 /** `m` random keys out of 0..n-1 (with repeats, as point lookups in an app would have). */

@@ -16,6 +16,7 @@ import { docsWorkloads } from './docs-bench.js';
 import { kvGraphWorkloads } from './kv-graph.js';
 import { kuzuWorkloads } from './kuzu.js';
 import { keyOf, makeRecord, makeRecords, randomKeys, shuffledKeys } from './records.js';
+import { need } from './params.js';
 
 /** What every workload returns. */
 export interface Sample {
@@ -82,11 +83,6 @@ async function dexieFixture(name: string, n: number): Promise<UsersDb> {
   const count = await d.users.count();
   if (count !== n) throw new Error(`Dexie fixture "${name}" has ${count} records, expected ${n} (did bulkPut fail?)`);
   return d;
-}
-
-function need<T>(v: T | undefined, what: string): T {
-  if (v === undefined) throw new Error(`missing parameter ${what}`);
-  return v;
 }
 
 /** A Comlink ping worker, made once per page (dedicated and shared separately). */

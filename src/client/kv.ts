@@ -12,6 +12,7 @@
 import { LarderError, type LarderErrorCode } from '../errors.js';
 import type { CallQueue } from './call-queue.js';
 import type { Feed } from './feed.js';
+import type { KvInfo } from '../views/kv/info.js';
 
 /** A command argument: strings and bytes as Redis sees them; numbers are sent as decimal text. */
 export type RedisArg = string | Uint8Array | number;
@@ -68,14 +69,8 @@ export interface KeyspaceEvent {
   event: string;
 }
 
-/** What INFO-like `kv.info()` returns. */
-export interface KvInfo {
-  keys: number;
-  expires: number;
-  pubsubChannels: number;
-  pubsubPatterns: number;
-  keyspacePatterns: number;
-}
+/** What INFO-like `kv.info()` returns: the view's stats, as the worker computes them. */
+export type { KvInfo } from '../views/kv/info.js';
 
 type Listener = (message: any, channel: string) => void;
 type Transform = (r: any) => any;

@@ -50,6 +50,7 @@ import { MAX_DEPTH } from './limits.js';
 import { ObjectId } from './object-id.js';
 import { formatPath } from './path.js';
 import { isWellFormed, readWtf8, writeWtf8 } from './wtf8.js';
+import { putVarint, varintSize } from './varint.js';
 
 const T_NULL = 0x00;
 const T_UNDEFINED = 0x01;
@@ -114,20 +115,7 @@ function writeUvarint(n: number): void {
 
 /** Writes a varint where the caller has already reserved room (must not grow: see writeStrBody). */
 function putUvarint(n: number): void {
-  while (n >= 0x80) {
-    buf[pos++] = (n & 0x7f) | 0x80; // `&` works modulo 2^32, so the low 7 bits are right even above 2^32
-    n = n < 0x80000000 ? n >>> 7 : Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-}
-
-function varintSize(n: number): number {
-  let s = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    s++;
-  }
-  return s;
+  pos = putVarint(buf, pos, n);
 }
 
 /**

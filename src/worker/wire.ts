@@ -12,6 +12,7 @@
  * str = varint(byte length) + WTF-8 bytes. Varints are unsigned LEB128, at most 2^53 - 1.
  */
 import { decodeValue, encodeValue } from '../codec/value.js';
+import { putVarint, varintSize } from '../codec/varint.js';
 import { readWtf8, writeWtf8 } from '../codec/wtf8.js';
 import { LarderError } from '../errors.js';
 import type { Call, WireError, WireResult } from './protocol.js';
@@ -31,24 +32,6 @@ function nameBytes(s: string): Uint8Array {
     if (nameCache.size < 1024) nameCache.set(s, b);
   }
   return b;
-}
-
-function varintSize(n: number): number {
-  let s = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    s++;
-  }
-  return s;
-}
-
-function putVarint(out: Uint8Array, p: number, n: number): number {
-  while (n >= 0x80) {
-    out[p++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[p++] = n;
-  return p;
 }
 
 /** A bounds-checked reader; any malformation is CORRUPT. */
