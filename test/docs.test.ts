@@ -75,6 +75,9 @@ describe('CRUD with the driver’s shapes', () => {
     // A filter with more than _id is still checked on each document.
     expect(await c.countDocuments({ _id: { $in: ['d1', 'd2'] }, n: 2 })).toBe(1);
     expect((await c.find({ _id: { $in: ['d1', 'd2'] }, n: 2 }).toArray()).map((d) => d._id)).toEqual(['d2']);
+    // So is a second operator on _id beside the $in.
+    expect((await c.find({ _id: { $in: ['d1', 'd2'], $ne: 'd2' } }).toArray()).map((d) => d._id)).toEqual(['d1']);
+    expect(await c.countDocuments({ _id: { $in: ['d1', 'd2'], $ne: 'd2' } })).toBe(1);
   });
 
   it('findOneAnd* return before/after and honour sort, projection, upsert, includeResultMetadata', async () => {

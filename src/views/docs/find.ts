@@ -57,7 +57,7 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
   const p = plan(filter, sort, prefix, indexes, { hasLimit: limit > 0, hint: opts.hint });
   const canStop = limit > 0 && (!sort || p.sorted);
   // Documents the plan's keys already prove matching are not decoded to be tested again.
-  const proven = (p.stage === 'IDHACK' && idOnly(filter)) || p.exact === true;
+  const proven = p.exact === true;
   const fields = proven ? undefined : filterFields(filter);
   const r = execute(ctx, prefix, p, proven ? MATCH_ALL : pred, canStop ? skip + limit : Infinity, fields && fieldSelector(fields));
   let found = r.found;
@@ -79,7 +79,7 @@ export function countQuery(ctx: ViewContext, coll: string, filter: unknown, opts
   if (!meta) return 0;
   const p = plan(filter, undefined, docPrefix(coll), meta.indexes.map((d) => liveIndex(coll, d)), { hasLimit: limit > 0, hint: opts.hint });
   let n: number;
-  if (p.stage === 'IDHACK' && idOnly(filter)) {
+  if (p.stage === 'IDHACK' && p.exact === true) {
     n = 0;
     for (const k of p.points ?? []) if (ctx.ks.has(k)) n++;
   } else if (p.index && p.exact === true) {
@@ -102,23 +102,6 @@ export function countQuery(ctx: ViewContext, coll: string, filter: unknown, opts
   } else return runQuery(ctx, coll, filter, { skip, limit, hint: opts.hint as QueryOptions['hint'] }).found.length;
   n = Math.max(0, n - skip);
   return limit ? Math.min(n, limit) : n;
-}
-
-/**
- * True for a filter that is only `_id` equal to a value or in a list (`{ _id: v }`,
- * `{ _id: { $eq: v } }`, `{ _id: { $in: [...] } }`): when the planner turned it into direct
- * lookups (IDHACK), a document found under one of those keys matches, as keys are equal exactly
- * when values compare equal.
- */
-function idOnly(filter: unknown): boolean {
-  if (!isPlainObject(filter)) return false;
-  const keys = Object.keys(filter);
-  if (keys.length !== 1 || keys[0] !== '_id') return false;
-  const v = filter._id;
-  if (!isPlainObject(v)) return true;
-  const ops = Object.keys(v);
-  if (ops.length === 0 || !ops[0].startsWith('$')) return true; // an embedded document, matched whole
-  return ops.length === 1 && (ops[0] === '$eq' || ops[0] === '$in');
 }
 
 /** Runs a query and projects the documents (find's answer). */

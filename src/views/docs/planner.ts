@@ -67,9 +67,10 @@ export interface Plan {
   /** IDHACK: the 'D' keys to look up. */
   points?: Uint8Array[];
   /**
-   * IXSCAN: every document the ranges reach satisfies the whole filter, so it need not be tested
-   * (see exactCondition): the filter is only conditions on the fields the bounds use, each one
-   * a key range, on an index that is neither multikey nor partial.
+   * Every document the plan reaches satisfies the whole filter, so it need not be tested: for
+   * IXSCAN (see exactCondition) the filter is only conditions on the fields the bounds use, each
+   * one a key range, on an index that is neither multikey nor partial; for IDHACK (see
+   * exactIdCondition) it is only _id equal to a value or in a list.
    */
   exact?: boolean;
 }
@@ -421,11 +422,22 @@ function exactCondition(cond: unknown, kind: 'points' | 'interval'): boolean {
   return lower <= 1 && upper <= 1;
 }
 
+/**
+ * Whether direct _id lookups made of `cond` hold exactly the documents that satisfy it: a value
+ * (an embedded document too, matched whole), $eq or $in. A stored _id's key equals a looked-up key
+ * exactly when the values compare equal, so a document found under one of the keys matches.
+ */
+function exactIdCondition(cond: unknown): boolean {
+  if (!isOps(cond)) return true;
+  const ops = Object.keys(cond);
+  return ops.length === 1 && (ops[0] === '$eq' || ops[0] === '$in');
+}
+
 function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | undefined, fieldsOnly: boolean): { score: number; plan: Plan } | undefined {
   let prefixes: Uint8Array[] = [c.prefix];
   let score = 0;
   let used = 0;
-  let exact = fieldsOnly && !c.isId && !c.multikey && !c.partial;
+  let exact = fieldsOnly && !c.multikey && !c.partial;
   let singlePoints = true;
   const bounds: Record<string, unknown> = {};
   let interval: { lo: Side; hi: Side; dir: 1 | -1 } | undefined;
@@ -433,7 +445,7 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
     const fc = conds.get(f.path);
     const b = fc ? fieldBounds(fc, c.multikey) : undefined;
     if (!b) break;
-    if (exact && !(fc!.length === 1 && exactCondition(fc![0], b.kind))) exact = false;
+    if (exact && !(fc!.length === 1 && (c.isId ? b.kind === 'points' && exactIdCondition(fc![0]) : exactCondition(fc![0], b.kind)))) exact = false;
     if (b.kind === 'points') {
       if (c.sparse && b.nullPoint) return undefined;
       // The cap is on products of several fields' points; one field's points are as many as
@@ -493,7 +505,7 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
       bounds,
       index: c.index,
       points: isPointLookup ? prefixes : undefined,
-      exact: exact && !isPointLookup ? true : undefined,
+      exact: exact && (isPointLookup || !c.isId) ? true : undefined,
     },
   };
 }
