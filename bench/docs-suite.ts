@@ -12,7 +12,7 @@
 import Loki from 'lokijs';
 import { aggregate as mingoAggregate, find as mingoFind, updateMany as mingoUpdateMany } from 'mingo';
 import { rng } from './browser/records.js';
-import { QUERY_REPEATS, timedSync, type GraphSample } from './graph-suite.js';
+import { QUERY_REPEATS, timedSync, type TimedSample } from './figures.js';
 
 // ---------------------------------------------------------------- data
 
@@ -169,7 +169,7 @@ export function mingoPipeline(arr: BenchDoc[], pipeline: Array<Record<string, un
 // ---------------------------------------------------------------- the engine-level suites (synchronous, in one process)
 
 /** One timed workload (the graph suite's sample: total ms, operations, what it found). */
-export type DocsSample = GraphSample;
+export type DocsSample = TimedSample;
 
 /**
  * The workloads every side runs in the engine-level benchmark, given how to do each: the timed

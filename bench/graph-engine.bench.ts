@@ -15,8 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { loadEngine } from '../src/core/engine.js';
 import { Keyspace } from '../src/keyspace/keyspace.js';
 import { graphView } from '../src/views/graph/index.js';
-import { graphologySuite, larderWorkerSuite, makeGraph, type GraphSample } from './graph-suite.js';
-import { median, rate } from './figures.js';
+import { graphologySuite, larderWorkerSuite, makeGraph } from './graph-suite.js';
+import { median, rate, type TimedSample } from './figures.js';
 
 const N = Number(process.env.BENCH_GRAPH_N ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -24,8 +24,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 export async function runGraphEngineBench(): Promise<void> {
   const g = makeGraph(N, N * 5);
   console.log(`graph benchmark, engine level (the worker's code, no page): ${N.toLocaleString()} nodes, ${(N * 5).toLocaleString()} edges, median of ${RUNS} runs, node ${process.version}`);
-  const ours: Record<string, GraphSample[]> = {};
-  const theirs: Record<string, GraphSample[]> = {};
+  const ours: Record<string, TimedSample[]> = {};
+  const theirs: Record<string, TimedSample[]> = {};
   // One engine for every run, as the worker keeps one for its life: a fresh instance per run
   // would time V8's wasm tier-up (baseline code first) in each run's first phase.
   const engine = await loadEngine();
@@ -50,7 +50,7 @@ export async function runGraphEngineBench(): Promise<void> {
     const t = median(theirs[k].map((s) => s.ms));
     const ops = ours[k][0].ops;
     const target = k === 'bfs' || k === 'path' || k === 'neighbors' ? (t / o >= 1 ? '>= 1x (met)' : '>= 1x (missed)') : '';
-    const detail = (s: GraphSample[]): string => (k === 'build' ? `${o.toFixed(0)} ms` : s[0].detail ?? '');
+    const detail = (s: TimedSample[]): string => (k === 'build' ? `${o.toFixed(0)} ms` : s[0].detail ?? '');
     console.log(`| ${names[k]} | ${rate(ops, o)} (${o.toFixed(1)} ms) | ${rate(ops, t)} (${t.toFixed(1)} ms) | ${(t / o).toFixed(2)}x | ${k === 'build' ? ours[k][0].detail : detail(ours[k])} | ${theirs[k][0].detail} | ${target} |`);
   }
 }

@@ -19,13 +19,7 @@ import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { graphView } from '../src/views/graph/index.js';
 import type { ViewContext } from '../src/views/view.js';
 import { rng } from './browser/records.js';
-
-/** One timed operation set: total ms, operations done, and what it found. */
-export interface GraphSample {
-  ms: number;
-  ops: number;
-  detail?: string;
-}
+import { QUERY_REPEATS, timedSync, type TimedSample } from './figures.js';
 
 /** The Cypher two-hop query both sides answer. */
 export const CYPHER = 'MATCH (a:Person {i: $i})-[:KNOWS]->(b:Person)-[:KNOWS]->(c:Person) WHERE c.age >= $age RETURN b.i, c.i';
@@ -68,56 +62,12 @@ export function makeGraph(n: number, e: number): BenchGraph {
   };
 }
 
-/** A full GC before a timed section when the runtime offers one (node --expose-gc), so no side pays for the previous one's garbage. */
-export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
-/**
- * Query workloads run at least this many timed passes on each side, after warm-up; a figure is
- * the median pass.
- */
-export const QUERY_REPEATS = 7;
-/** Warm-up: at least this many untimed passes, and at least WARMUP_MS of them. */
-const WARMUP = 10;
-const WARMUP_MS = 200;
-/** Timed passes go on until at least MEASURE_MS have passed (a sub-millisecond pass is noisy). */
-const MEASURE_MS = 100;
-/** Upper bound on passes of either kind. */
-const MAX_PASSES = 2000;
-
-/**
- * Runs `fn` (which does `ops` operations) and files the median pass time under `parts[name]`.
- * With `repeats` > 1 it first warms up, then times at least `repeats` passes; both phases also
- * run for a minimum time, so a 0.5 ms query is measured after the JIT has compiled it (as in an
- * app that runs it often), not during compilation. Both sides of a comparison get the same.
- */
-export function timedSync(parts: Record<string, GraphSample>, name: string, ops: number, fn: () => string, repeats = QUERY_REPEATS): void {
-  const ms: number[] = [];
-  let detail = '';
-  // One full GC before the set, none between passes: a forced GC leaves the next pass slower (it
-  // drops compiled code and inline caches), which is not how an app runs.
-  collectGarbage();
-  if (repeats > 1) {
-    const w0 = performance.now();
-    for (let w = 0; w < MAX_PASSES && (w < WARMUP || performance.now() - w0 < WARMUP_MS); w++) fn();
-  }
-  const m0 = performance.now();
-  for (let r = 0; r < MAX_PASSES && (r < repeats || (repeats > 1 && performance.now() - m0 < MEASURE_MS)); r++) {
-    const t0 = performance.now();
-    detail = fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  parts[name] = { ms: ms[ms.length >> 1], ops, detail };
-}
-
 /**
  * graphology (a directed multigraph, like Larder's): the same build and queries, synchronously.
  * Returns one sample per workload: build, neighbors, bfs, path, cypher.
  */
-export function graphologySuite(g: BenchGraph): Record<string, GraphSample> {
-  const parts: Record<string, GraphSample> = {};
+export function graphologySuite(g: BenchGraph): Record<string, TimedSample> {
+  const parts: Record<string, TimedSample> = {};
   const graph = new Graph({ type: 'directed', multi: true, allowSelfLoops: true });
   let tNodes = 0;
   timedSync(parts, 'build', g.n + g.e, () => {
@@ -191,8 +141,8 @@ function call<T>(ks: Keyspace, method: string, ...args: unknown[]): T {
  * Larder's graph view, worker-side: the same workloads as graphologySuite, through the view's
  * methods exactly as the worker calls them. Returns one sample per workload.
  */
-export function larderWorkerSuite(g: BenchGraph, ks: Keyspace): Record<string, GraphSample> {
-  const parts: Record<string, GraphSample> = {};
+export function larderWorkerSuite(g: BenchGraph, ks: Keyspace): Record<string, TimedSample> {
+  const parts: Record<string, TimedSample> = {};
   const time = (name: string, ops: number, fn: () => string): void => timedSync(parts, name, ops, fn, name === 'build' ? 1 : QUERY_REPEATS);
   const ids = new Array<number>(g.n);
   time('build', g.n + g.e, () => {

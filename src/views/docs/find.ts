@@ -42,8 +42,19 @@ function nonNegInt(v: unknown, what: string): number {
   return v;
 }
 
-/** Finds the documents of a query (unprojected), sorted, skipped and limited. */
-export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions = {}): QueryRun {
+/** A query checked and planned, ready to run. */
+interface PlannedQuery {
+  pred: ReturnType<typeof compileFilter>;
+  filter: unknown;
+  sort: ReturnType<typeof parseSort>;
+  skip: number;
+  limit: number;
+  prefix: Uint8Array;
+  plan: Plan;
+}
+
+/** Checks a query's filter and options and plans it; undefined when the collection does not exist. */
+function planQuery(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions): PlannedQuery | undefined {
   if (opts !== undefined && opts !== null && !isPlainObject(opts)) throw new LarderError('BAD_QUERY', 'options must be an object');
   const pred = compileFilter(filter ?? {}, () => new Date(ctx.now));
   const sort = parseSort(opts.sort);
@@ -51,15 +62,26 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
   if (skip < 0) throw new LarderError('BAD_QUERY', 'skip must be non-negative');
   const limit = Math.abs(nonNegInt(opts.limit, 'limit'));
   const meta = readMeta(ctx, coll);
-  if (!meta) return { found: [], plan: undefined, keysExamined: 0, docsExamined: 0, sortedInMemory: false };
+  if (!meta) return undefined;
   const indexes = meta.indexes.map((d) => liveIndex(coll, d));
   const prefix = docPrefix(coll);
-  const p = plan(filter, sort, prefix, indexes, { hasLimit: limit > 0, hint: opts.hint });
+  return { pred, filter, sort, skip, limit, prefix, plan: plan(filter, sort, prefix, indexes, { hasLimit: limit > 0, hint: opts.hint }) };
+}
+
+/** Finds the documents of a query (unprojected), sorted, skipped and limited. */
+export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions = {}): QueryRun {
+  const q = planQuery(ctx, coll, filter, opts);
+  if (!q) return { found: [], plan: undefined, keysExamined: 0, docsExamined: 0, sortedInMemory: false };
+  return runPlanned(ctx, q);
+}
+
+function runPlanned(ctx: ViewContext, q: PlannedQuery): QueryRun {
+  const { plan: p, sort, skip, limit } = q;
   const canStop = limit > 0 && (!sort || p.sorted);
   // Documents the plan's keys already prove matching are not decoded to be tested again.
   const proven = p.exact === true;
-  const fields = proven ? undefined : filterFields(filter);
-  const r = execute(ctx, prefix, p, proven ? MATCH_ALL : pred, canStop ? skip + limit : Infinity, fields && fieldSelector(fields));
+  const fields = proven ? undefined : filterFields(q.filter);
+  const r = execute(ctx, q.prefix, p, proven ? MATCH_ALL : q.pred, canStop ? skip + limit : Infinity, fields && fieldSelector(fields));
   let found = r.found;
   const sortedInMemory = !!sort && !p.sorted;
   if (sortedInMemory) sortDocs(found, sort, (f) => f.doc);
@@ -71,13 +93,10 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
  * countDocuments' answer. When the plan's keys prove the whole filter (an exact index scan, or
  * direct _id lookups), it counts keys without reading a document; otherwise it runs the query.
  */
-export function countQuery(ctx: ViewContext, coll: string, filter: unknown, opts: { skip?: unknown; limit?: unknown; hint?: unknown } = {}): number {
-  const skip = nonNegInt(opts.skip, 'skip');
-  const limit = Math.abs(nonNegInt(opts.limit, 'limit'));
-  compileFilter(filter ?? {}, () => new Date(ctx.now)); // the same BAD_QUERY errors as a find
-  const meta = readMeta(ctx, coll);
-  if (!meta) return 0;
-  const p = plan(filter, undefined, docPrefix(coll), meta.indexes.map((d) => liveIndex(coll, d)), { hasLimit: limit > 0, hint: opts.hint });
+export function countQuery(ctx: ViewContext, coll: string, filter: unknown, opts: Pick<QueryOptions, 'skip' | 'limit' | 'hint'> = {}): number {
+  const q = planQuery(ctx, coll, filter, { skip: opts.skip, limit: opts.limit, hint: opts.hint });
+  if (!q) return 0;
+  const { plan: p, skip, limit } = q;
   let n: number;
   if (p.stage === 'IDHACK' && p.exact === true) {
     n = 0;
@@ -99,7 +118,7 @@ export function countQuery(ctx: ViewContext, coll: string, filter: unknown, opts
         return true;
       });
     }
-  } else return runQuery(ctx, coll, filter, { skip, limit, hint: opts.hint as QueryOptions['hint'] }).found.length;
+  } else return runPlanned(ctx, q).found.length;
   n = Math.max(0, n - skip);
   return limit ? Math.min(n, limit) : n;
 }
