@@ -100,7 +100,7 @@ export function countQuery(ctx: ViewContext, coll: string, filter: unknown, opts
   let n: number;
   if (p.stage === 'IDHACK' && p.exact === true) {
     n = 0;
-    for (const k of p.points ?? []) if (ctx.ks.has(k)) n++;
+    for (const v of ctx.ks.getMany(p.points ?? [])) if (v !== undefined) n++;
   } else if (p.index && p.exact === true) {
     n = 0;
     const seen = p.dedupe ? new Set<string>() : undefined;

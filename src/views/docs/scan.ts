@@ -111,10 +111,17 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pre
     return { found, keysExamined, docsExamined };
   }
   if (plan.stage === 'IDHACK') {
-    for (const k of plan.points ?? []) {
-      keysExamined++;
-      const v = ctx.ks.get(k);
-      if (v !== undefined && consider(k, v)) break;
+    // One engine call per chunk of _ids, not per _id; a limit keeps the chunks small.
+    const pts = plan.points ?? [];
+    for (let i = 0; i < pts.length;) {
+      const end = Math.min(pts.length, i + Math.min(FETCH_CHUNK, stopAfter - found.length));
+      const vals = ctx.ks.getMany(pts.slice(i, end));
+      for (let j = 0; j < vals.length; j++) {
+        keysExamined++;
+        const v = vals[j];
+        if (v !== undefined && consider(pts[i + j]!, v)) return { found, keysExamined, docsExamined };
+      }
+      i = end;
     }
     return { found, keysExamined, docsExamined };
   }
