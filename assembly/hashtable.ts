@@ -548,6 +548,13 @@ export function tableCount(h: i32): i32 {
   return <i32>changetype<Tbl>(p).count;
 }
 
+/** One past the highest position ever handed out: every scan cursor lies below it. */
+export function tableCursorEnd(h: i32): i32 {
+  const p = resolve(h, KIND_TABLE);
+  if (p == 0) return BAD_HANDLE;
+  return <i32>changetype<Tbl>(p).hwm;
+}
+
 /** Removes every entry, returning all entry memory; the table is as if new. */
 export function tableClear(h: i32): i32 {
   const p = resolve(h, KIND_TABLE);

@@ -30,7 +30,7 @@ export function engineStats(): void {
 }
 
 export {
-  tableNew, tableFree, tablePut, tableGet, tableHas, tableDel, tableCount, tableClear,
+  tableNew, tableFree, tablePut, tableGet, tableHas, tableDel, tableCount, tableCursorEnd, tableClear,
   tableScan, tablePutMany, tableGetMany, tableDelMany,
 } from "./hashtable";
 

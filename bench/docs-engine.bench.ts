@@ -1,8 +1,8 @@
 /**
  * Document benchmark at engine level (issue 5: "inside the worker >= 1x LokiJS on indexed queries
  * and >= 1x mingo on unindexed ones"): the document view's worker-side methods called directly in
- * one Node process, exactly as the worker runs them for a message (one WriteBatch per message, its
- * deferred writes applied at the end), with no page, message or disk in between; LokiJS (binary
+ * one Node process, exactly as the worker runs them for a message (one WriteBatch per message),
+ * with no page, message or disk in between; LokiJS (binary
  * indexes on city and age) and mingo (`find` over a plain array) run the same workloads on the same
  * documents in the same process (bench/docs-suite.ts).
  *
@@ -29,11 +29,10 @@ const COLL = 'docs';
 type Method = (ctx: ViewContext, ...args: unknown[]) => unknown;
 const m = docsView.methods as unknown as Record<string, Method>;
 
-/** One call in a message of its own, as the worker runs it: one WriteBatch, deferred writes applied at the end. */
+/** One call in a message of its own, as the worker runs it: one WriteBatch. */
 function call<T>(ks: Keyspace, method: string, ...args: unknown[]): T {
   const ctx: ViewContext = { ks, batch: new WriteBatch(ks), now: Date.now(), emit: () => {} };
   const r = m[method](ctx, COLL, ...args) as T;
-  ctx.batch.applyDeferred();
   return r;
 }
 

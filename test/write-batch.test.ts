@@ -1,9 +1,9 @@
 /**
- * WriteBatch against a model: plain puts and deletes, deferred new keys and deletes, and
- * counters, interleaved with savepoints, partial rollbacks and applyDeferred at random points.
- * After every step the keyspace (once deferred writes are applied) must equal the model, a
- * rollback must restore the state its mark saw, and replaying ops() over the state before the
- * batch must give the state after it — the WAL's contract.
+ * WriteBatch against a model: puts, new-key puts, deletes and putMany over keys in two hash
+ * tables and the tree, interleaved with savepoints and partial rollbacks. After every step the
+ * keyspace must equal the model, a rollback must restore the state its mark saw, and replaying
+ * ops() over the state before the batch must give the state after it — the WAL's contract.
+ * Also: each point tag's own table (counts and cursor walks).
  */
 import { describe, expect, it } from 'vitest';
 import { loadEngine } from '../src/core/engine.js';
@@ -12,7 +12,6 @@ import { WriteBatch, type KeyOp } from '../src/keyspace/write-batch.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
-const f64 = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
 
 /** The whole keyspace as a sorted string map (point keys first, then the tree). */
 function dump(ks: Keyspace): Map<string, string> {
@@ -34,97 +33,49 @@ function replay(ks: Keyspace, ops: KeyOp[]): void {
   }
 }
 
-describe('WriteBatch deferred writes', () => {
-  it('defers new keys and counters until applied; counter() sees pending deltas', async () => {
-    const engine = await loadEngine();
-    const ks = Keyspace.create(engine, [0x50]);
-    const b = new WriteBatch(ks);
-    const count = enc('Scount');
-    b.deferPutNew(enc('Sdir-a'), enc('1'));
-    b.addCounter(count, 1);
-    b.addCounter(count, 1);
-    expect(ks.get(enc('Sdir-a'))).toBeUndefined();
-    expect(b.counter(count)).toBe(2);
-    expect(ks.get(count)).toBeUndefined();
-    b.applyDeferred();
-    expect(dec(ks.get(enc('Sdir-a'))!)).toBe('1');
-    expect(f64(ks.get(count)!)).toBe(2);
-    const mark = b.mark();
-    b.addCounter(count, -2);
-    b.deferDel(enc('Sdir-a'));
-    b.applyDeferred();
-    expect(ks.get(count)).toBeUndefined(); // a total of 0 is stored as absence
-    expect(ks.get(enc('Sdir-a'))).toBeUndefined();
-    b.rollbackTo(mark);
-    expect(f64(ks.get(count)!)).toBe(2);
-    expect(dec(ks.get(enc('Sdir-a'))!)).toBe('1');
-    // The WAL gets one write of the counter, with its final total.
-    const ops = b.ops();
-    expect(ops.filter((o) => dec(o.key) === 'Scount')).toHaveLength(1);
-    b.rollback();
-    expect(dump(ks).size).toBe(0);
-    ks.free();
-  });
-
+describe('WriteBatch', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
-    it(`matches a model under random marks, rollbacks and applies (seed ${seed})`, async () => {
+    it(`matches a model under random marks and rollbacks (seed ${seed})`, async () => {
       const engine = await loadEngine();
-      const ks = Keyspace.create(engine, [0x50]); // 'P...' keys in the table, the rest in the tree
+      // 'P...' and 'Q...' keys each in a hash table of their own, the rest in the tree.
+      const ks = Keyspace.create(engine, [0x50, 0x51]);
       const rand = rng(seed);
-      const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+      const key = (): string => `${'PQS'[Math.floor(rand() * 3)]}k${Math.floor(rand() * 30)}`;
       // Some state before the batch.
       for (let i = 0; i < 20; i++) ks.putRaw(enc(`Pk${i}`), enc(`v${i}`));
-      ks.putRaw(enc('Sc0'), new Uint8Array(new Float64Array([5]).buffer));
+      for (let i = 0; i < 10; i++) ks.putRaw(enc(`Sk${i}`), enc(`s${i}`));
       const before = dump(ks);
 
       const b = new WriteBatch(ks);
-      // The model: plain keys as they are; deferred keys and counters as they will be once applied.
-      type Model = { plain: Map<string, string>; dir: Set<string>; counters: Map<string, number> };
-      const model: Model = { plain: new Map(), dir: new Set(), counters: new Map([['Sc0', 5], ['Sc1', 0]]) };
-      for (let i = 0; i < 20; i++) model.plain.set(`Pk${i}`, `v${i}`);
-      const clone = (m: Model): Model => ({ plain: new Map(m.plain), dir: new Set(m.dir), counters: new Map(m.counters) });
-      const marks: Array<{ mark: number; model: Model }> = [];
-
+      let model = new Map(before);
+      const marks: Array<{ mark: number; model: Map<string, string> }> = [];
       const check = (): void => {
-        for (const [k, n] of model.counters) expect(b.counter(enc(k)), k).toBe(n);
-        b.applyDeferred();
-        const want = new Map<string, string>();
-        for (const [k, v] of model.plain) want.set(k, Array.from(enc(v)).join(','));
-        for (const k of model.dir) want.set(k, '');
-        for (const [k, n] of model.counters) if (n !== 0) want.set(k, Array.from(new Uint8Array(new Float64Array([n]).buffer)).join(','));
-        expect(dump(ks)).toEqual(new Map([...want].sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0))));
+        expect(dump(ks)).toEqual(new Map([...model].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))));
+        for (const tag of 'PQ') expect(ks.pointCount(tag.charCodeAt(0))).toBe([...model.keys()].filter((k) => k[0] === tag).length);
       };
 
       for (let step = 0; step < 600; step++) {
         const r = rand();
-        if (r < 0.2) {
-          const k = `Pk${Math.floor(rand() * 30)}`;
+        if (r < 0.3) {
+          const k = key();
           const v = `w${step}`;
-          if (!model.plain.has(k) && rand() < 0.5) b.putNew(enc(k), enc(v));
+          if (!model.has(k) && rand() < 0.5) b.putNew(enc(k), enc(v));
           else b.put(enc(k), enc(v));
-          model.plain.set(k, v);
-        } else if (r < 0.3) {
-          const k = `Pk${Math.floor(rand() * 30)}`;
-          expect(b.del(enc(k))).toBe(model.plain.delete(k));
+          model.set(k, Array.from(enc(v)).join(','));
         } else if (r < 0.45) {
-          const k = `Sdir${Math.floor(rand() * 25)}`;
-          if (!model.dir.has(k)) { b.deferPutNew(enc(k), new Uint8Array(0)); model.dir.add(k); }
-        } else if (r < 0.55) {
-          const k = `Sdir${Math.floor(rand() * 25)}`;
-          if (model.dir.has(k)) { b.deferDel(enc(k)); model.dir.delete(k); }
+          const k = key();
+          expect(b.del(enc(k))).toBe(model.delete(k));
+        } else if (r < 0.6) {
+          // A key may repeat inside one putMany: the later pair wins.
+          const entries = Array.from({ length: 1 + Math.floor(rand() * 6) }, (_, i) => [key(), `m${step}.${i}`] as const);
+          b.putMany(entries.map(([k, v]) => [enc(k), enc(v)] as const));
+          for (const [k, v] of entries) model.set(k, Array.from(enc(v)).join(','));
         } else if (r < 0.75) {
-          const k = pick(['Sc0', 'Sc1']);
-          const d = pick([1, 1, -1, 2]);
-          b.addCounter(enc(k), d);
-          model.counters.set(k, model.counters.get(k)! + d);
-        } else if (r < 0.83) {
-          marks.push({ mark: b.mark(), model: clone(model) });
-        } else if (r < 0.9 && marks.length) {
+          marks.push({ mark: b.mark(), model: new Map(model) });
+        } else if (r < 0.85 && marks.length) {
           const { mark, model: m } = marks.splice(Math.floor(rand() * marks.length))[0];
           b.rollbackTo(mark);
-          Object.assign(model, clone(m));
-        } else if (r < 0.95) {
-          b.applyDeferred();
+          model = new Map(m);
         } else check();
       }
       check();
@@ -138,4 +89,39 @@ describe('WriteBatch deferred writes', () => {
       ks.free();
     });
   }
+});
+
+describe('Keyspace point tags', () => {
+  it('keeps each point tag in its own table: counts and cursor walks see that tag only', async () => {
+    const engine = await loadEngine();
+    const ks = Keyspace.create(engine, [0x50, 0x51]);
+    for (let i = 0; i < 3000; i++) ks.putRaw(enc(`P${i}`), enc('p'));
+    for (let i = 0; i < 5; i++) ks.putRaw(enc(`Q${i}`), enc('q'));
+    for (let i = 0; i < 50; i++) ks.putRaw(enc(`S${i}`), enc('s'));
+    expect(ks.pointCount(0x50)).toBe(3000);
+    expect(ks.pointCount(0x51)).toBe(5);
+    expect(ks.pointCount(0x53)).toBe(0); // a tree tag has no table
+    expect(ks.size).toBe(3055);
+    // A walk in small steps, deleting and adding keys between steps: every key present for the
+    // whole walk comes back exactly once, and only keys of the walked tag come back.
+    const seen = new Map<string, number>();
+    let cursor = 0;
+    let step = 0;
+    do {
+      const r = ks.scanPoint(0x50, cursor, 97);
+      for (const [k] of r.entries) seen.set(dec(k), (seen.get(dec(k)) ?? 0) + 1);
+      ks.deleteRaw(enc(`P${2000 + step}`));
+      ks.putRaw(enc(`Pnew${step}`), enc('n'));
+      cursor = r.cursor;
+      step++;
+      expect(cursor).toBeLessThan(ks.pointCursorEnd(0x50) + 1);
+    } while (cursor !== 0);
+    for (let i = 0; i < 2000; i++) expect(seen.get(`P${i}`), `P${i}`).toBe(1);
+    for (const [k, n] of seen) {
+      expect(k[0]).toBe('P');
+      expect(n).toBe(1);
+    }
+    expect(ks.scanPoint(0x53, 0, 10)).toEqual({ cursor: 0, entries: [] });
+    ks.free();
+  });
 });

@@ -65,6 +65,8 @@ export interface EngineExports {
   tableDel(h: number, klen: number): number;
   /** Number of entries. */
   tableCount(h: number): number;
+  /** One past the highest position ever handed out: every tableScan cursor lies below it. */
+  tableCursorEnd(h: number): number;
   /** Removes every entry (memory returned to the allocator). */
   tableClear(h: number): number;
   /**

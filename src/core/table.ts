@@ -153,6 +153,14 @@ export class Table {
     return this.engine.check(this.x.tableCount(this.handle('table.size')), 'table.size');
   }
 
+  /**
+   * Every `scan` cursor lies below this bound. A random cursor under it followed by a scan is a
+   * cheap random pick (Redis's RANDOMKEY): entries after free positions are a little likelier.
+   */
+  get cursorEnd(): number {
+    return this.engine.check(this.x.tableCursorEnd(this.handle('table.cursorEnd')), 'table.cursorEnd');
+  }
+
   /** Removes every entry and returns their memory to the engine's allocator. */
   clear(): void {
     this.engine.check(this.x.tableClear(this.handle('table.clear')), 'table.clear');

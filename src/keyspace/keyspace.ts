@@ -2,7 +2,7 @@
  * Keyspace: the one byte-keyed map every view writes, over the engine's Table and Tree.
  *
  * A key's first byte is its model tag (DESIGN.md "One keyspace"). The tag decides where the key
- * lives: tags whose keys are only ever looked up by point go to the hash table; tags that need
+ * lives: tags whose keys are only ever looked up by point go to a hash table of their own; tags that need
  * order (indexes, adjacency, sorted members, TTL queue, anything range-scanned) go to the B+tree.
  * Each key lives in exactly one structure, so there is one copy of every byte.
  *
@@ -16,15 +16,19 @@ import { Tree, type RangeOptions, type RawVisitor } from '../core/tree.js';
 
 /** The engine-backed map of byte keys to byte values. */
 export class Keyspace {
-  /** The engine both structures live in. */
+  /** The engine the structures live in. */
   readonly engine: Engine;
-  /** Point-lookup keys. */
-  readonly table: Table;
   /** Ordered keys. */
   readonly tree: Tree;
 
-  /** pointTag[t] is 1 when keys with tag t live in the hash table. */
-  private readonly pointTag = new Uint8Array(256);
+  /**
+   * tables[t] holds the keys with point tag t: one hash table per tag, so a tag's table is its
+   * whole key set (a view counts its keys in O(1) and walks them with a stable cursor, the way
+   * Redis's DBSIZE and SCAN use its main dictionary). Undefined for tags that live in the tree.
+   */
+  private readonly tables: Array<Table | undefined> = new Array(256).fill(undefined);
+  /** The tables, in tag order (for whole-keyspace walks). */
+  private readonly tableList: Table[] = [];
 
   /**
    * tagVersion[t] changes whenever a key with tag t is written or deleted (undo included): a
@@ -34,27 +38,31 @@ export class Keyspace {
 
   private constructor(engine: Engine, pointTags: Iterable<number>) {
     this.engine = engine;
-    this.table = Table.create(engine);
     this.tree = Tree.create(engine);
-    for (const t of pointTags) this.pointTag[t & 0xff] = 1;
+    for (const t of [...new Set([...pointTags].map((t) => t & 0xff))].sort((a, b) => a - b)) {
+      const table = Table.create(engine);
+      this.tables[t] = table;
+      this.tableList.push(table);
+    }
   }
 
   /**
-   * Creates an empty keyspace in `engine`. Keys whose tag is in `pointTags` live in the hash
-   * table; all others in the B+tree. The empty key lives in the tree.
+   * Creates an empty keyspace in `engine`. Keys whose tag is in `pointTags` live in a hash table
+   * of their tag; all others in the B+tree. The empty key lives in the tree.
    */
   static create(engine: Engine, pointTags: Iterable<number> = []): Keyspace {
     return new Keyspace(engine, pointTags);
   }
 
-  /** True when `key` lives in the hash table. */
-  private isPoint(key: Uint8Array): boolean {
-    return key.length > 0 && this.pointTag[key[0]] === 1;
+  /** The hash table `key` lives in, or undefined when it lives in the tree. */
+  private tableOf(key: Uint8Array): Table | undefined {
+    return key.length > 0 ? this.tables[key[0]] : undefined;
   }
 
   /** The value stored at `key` (a copy), or undefined. */
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.isPoint(key) ? this.table.get(key) : this.tree.get(key);
+    const t = this.tableOf(key);
+    return t !== undefined ? t.get(key) : this.tree.get(key);
   }
 
   /**
@@ -62,50 +70,56 @@ export class Keyspace {
    * the next call into the engine: copy it, or encode it at once, to keep it.
    */
   getView(key: Uint8Array): Uint8Array | undefined {
-    return this.isPoint(key) ? this.table.getView(key) : this.tree.getView(key);
+    const t = this.tableOf(key);
+    return t !== undefined ? t.getView(key) : this.tree.getView(key);
   }
 
   /** True when `key` is present. */
   has(key: Uint8Array): boolean {
-    return this.isPoint(key) ? this.table.has(key) : this.tree.has(key);
+    const t = this.tableOf(key);
+    return t !== undefined ? t.has(key) : this.tree.has(key);
   }
 
   /** Stores `value` at `key` without undo; use a WriteBatch for anything a caller can see fail. */
   putRaw(key: Uint8Array, value: Uint8Array): void {
     this.tagVersion[key.length > 0 ? key[0] : 0]++;
-    if (this.isPoint(key)) this.table.put(key, value);
+    const t = this.tableOf(key);
+    if (t !== undefined) t.put(key, value);
     else this.tree.put(key, value);
   }
 
   /** Stores many entries without undo (one engine call per structure and chunk; later pairs win). */
   putManyRaw(entries: Array<readonly [Uint8Array, Uint8Array]>): void {
-    let point: Array<readonly [Uint8Array, Uint8Array]> | undefined;
-    let ordered: Array<readonly [Uint8Array, Uint8Array]> | undefined;
+    const groups = new Map<Table | Tree, Array<readonly [Uint8Array, Uint8Array]>>();
     for (const e of entries) {
       this.tagVersion[e[0].length > 0 ? e[0][0] : 0]++;
-      if (this.isPoint(e[0])) (point ??= []).push(e);
-      else (ordered ??= []).push(e);
+      const s = this.tableOf(e[0]) ?? this.tree;
+      let g = groups.get(s);
+      if (g === undefined) groups.set(s, (g = []));
+      g.push(e);
     }
-    if (point) this.table.putMany(point);
-    if (ordered) this.tree.putMany(ordered);
+    for (const [s, g] of groups) s.putMany(g);
   }
 
   /** Removes `key` without undo; true when it was present. */
   deleteRaw(key: Uint8Array): boolean {
     this.tagVersion[key.length > 0 ? key[0] : 0]++;
-    return this.isPoint(key) ? this.table.delete(key) : this.tree.delete(key);
+    const t = this.tableOf(key);
+    return t !== undefined ? t.delete(key) : this.tree.delete(key);
   }
 
   /** Values of many keys at once (one engine call per structure and chunk). */
   getMany(keys: Uint8Array[]): (Uint8Array | undefined)[] {
     const out: (Uint8Array | undefined)[] = new Array(keys.length);
-    const pointIdx: number[] = [], pointKeys: Uint8Array[] = [], treeIdx: number[] = [], treeKeys: Uint8Array[] = [];
+    const groups = new Map<Table | Tree, { at: number[]; keys: Uint8Array[] }>();
     for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (this.isPoint(k)) { pointIdx.push(i); pointKeys.push(k); } else { treeIdx.push(i); treeKeys.push(k); }
+      const s = this.tableOf(keys[i]) ?? this.tree;
+      let g = groups.get(s);
+      if (g === undefined) groups.set(s, (g = { at: [], keys: [] }));
+      g.at.push(i);
+      g.keys.push(keys[i]);
     }
-    if (pointKeys.length) this.table.getMany(pointKeys).forEach((v, j) => { out[pointIdx[j]] = v; });
-    if (treeKeys.length) this.tree.getMany(treeKeys).forEach((v, j) => { out[treeIdx[j]] = v; });
+    for (const [s, g] of groups) s.getMany(g.keys).forEach((v, j) => { out[g.at[j]] = v; });
     return out;
   }
 
@@ -122,15 +136,40 @@ export class Keyspace {
     return this.tree.forEachRaw(opts, visit);
   }
 
-  /** Every entry in the keyspace: the hash table's, then the tree's in order. */
+  /** Number of keys with point tag `tag` (0 for a tag that lives in the tree). */
+  pointCount(tag: number): number {
+    return this.tables[tag & 0xff]?.size ?? 0;
+  }
+
+  /**
+   * One step of a cursor walk over the keys of point tag `tag` (Table.scan: 0 starts and ends;
+   * a key present for the whole walk is returned exactly once, whatever is written meanwhile).
+   * Copies of up to `count` entries, possibly none while the cursor is not 0.
+   */
+  scanPoint(tag: number, cursor: number, count: number): { cursor: number; entries: [Uint8Array, Uint8Array][] } {
+    const t = this.tables[tag & 0xff];
+    return t === undefined ? { cursor: 0, entries: [] } : t.scan(cursor, count);
+  }
+
+  /**
+   * Cursors of scanPoint(tag) lie below this bound (a random cursor under it, then the next
+   * entries, is how a view picks a random key).
+   */
+  pointCursorEnd(tag: number): number {
+    return this.tables[tag & 0xff]?.cursorEnd ?? 0;
+  }
+
+  /** Every entry in the keyspace: the hash tables' (in tag order), then the tree's in order. */
   *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
-    yield* this.table.entries();
+    for (const t of this.tableList) yield* t.entries();
     yield* this.tree.range({});
   }
 
   /** Number of entries. */
   get size(): number {
-    return this.table.size + this.tree.size;
+    let n = this.tree.size;
+    for (const t of this.tableList) n += t.size;
+    return n;
   }
 
   /**
@@ -142,9 +181,9 @@ export class Keyspace {
     this.putManyRaw(entries);
   }
 
-  /** Frees both structures; the keyspace is unusable afterwards. */
+  /** Frees every structure; the keyspace is unusable afterwards. */
   free(): void {
-    this.table.free();
+    for (const t of this.tableList) t.free();
     this.tree.free();
   }
 }

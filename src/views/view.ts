@@ -43,4 +43,6 @@ export interface View {
    * own batch, committed like any call. Must be cheap when there is nothing to do.
    */
   housekeeping?(ctx: ViewContext): void;
+  /** The view's section of `store.info()`, under its name. Reads only: nothing it writes is kept. */
+  info?(ctx: ViewContext): unknown;
 }

@@ -283,9 +283,6 @@ export class StoreEngine {
 
   /** Queues a batch for the next disk append; resolves once it is durable. */
   private commit(batch: WriteBatch, events: NonNullable<ChangeEvent['events']> = []): Promise<void> {
-    // Every batch ends here, before the next one starts: its deferred writes (kv's directory and
-    // key count) must be in the keyspace before any other batch reads it.
-    batch.applyDeferred();
     const g = (this.next ??= group());
     g.batches.push(batch);
     for (const e of events) g.events.push(e); // a loop: spreading 100k+ events overflows the stack
@@ -560,7 +557,24 @@ export class StoreEngine {
       persist: this.options.persist !== false,
       encrypted: !!this.options.passphrase,
       recovery: this.recovery,
+      ...this.viewInfo(),
     };
+  }
+
+  /** Each view's own section of info() (e.g. `kv`: keys, keys with a TTL, pub/sub counts). */
+  private viewInfo(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const v of this.views.values()) {
+      if (!v.info) continue;
+      // A batch of its own, rolled back: whatever a view's read touches (lazy expiry) is not kept.
+      const batch = new WriteBatch(this.ks);
+      try {
+        out[v.name] = v.info(this.context(batch));
+      } finally {
+        batch.rollback();
+      }
+    }
+    return out;
   }
 
 

@@ -1,8 +1,8 @@
 /**
  * Db: one command's handle on the Redis keyspace (Redis's db.c). Every read of a key goes through
  * `lookup`, which expires the key lazily, so an expired key is never returned. Every creation and
- * removal of a key goes through `add` / `remove`, which keep the directory (SCAN) and key count
- * (DBSIZE) right, and every change calls `touch`, which bumps the WATCH version and queues a
+ * removal of a key goes through `add` / `remove`, which write its meta entry in the K table (that
+ * table is the key directory: DBSIZE is its size, SCAN walks it), and every change calls `touch`, which bumps the WATCH version and queues a
  * keyspace notification. Member-level writes go straight to the call's WriteBatch.
  *
  * The clock is `ctx.now` unless a test froze it (debugSetClock), so a call sees one time.
@@ -14,10 +14,12 @@ import { globMatch } from './glob.js';
 import { E, rerr, wrongType } from './reply.js';
 import { bumpVersion, stateOf, type KvState } from './state.js';
 import {
-  DIR_COUNT, DIR_PREFIX, MAX_KEY, T, TAG, decodeMeta, dirKey, encodeMeta, expireKey, memberPrefix, metaKey, type Meta,
+  MAX_KEY, T, TAG, decodeMeta, encodeMeta, expireKey, memberPrefix, metaKey, type Meta,
 } from './layout.js';
 
 const EMPTY = new Uint8Array(0);
+/** Keys per step of allKeys (KEYS, FLUSHDB). */
+const SCAN_STEP = 1024;
 /** setString's "look the key up yourself". */
 const LOOKUP: unique symbol = Symbol('lookup');
 
@@ -29,6 +31,8 @@ export class Db {
   readonly now: number;
   /** The store's kv memory (versions, subscriptions, cursors). */
   readonly st: KvState;
+  private lastKey: Uint8Array | undefined;
+  private lastMetaKey: Uint8Array | undefined;
 
   /** Wraps a call's context. */
   constructor(ctx: ViewContext) {
@@ -37,10 +41,22 @@ export class Db {
     this.now = this.st.clock ?? ctx.now;
   }
 
+  /**
+   * The meta entry's key for `key`. A command looks a key up and then writes it: the last one
+   * is kept (by identity: argv buffers are never changed), so that is one allocation, not two.
+   */
+  private metaKeyOf(key: Uint8Array): Uint8Array {
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastMetaKey = metaKey(key);
+    }
+    return this.lastMetaKey!;
+  }
+
   /** The meta of `key`, expired or not (the active cycle and SCAN look without expiring). */
   rawMeta(key: Uint8Array): Meta | undefined {
     // A view, not a copy: decodeMeta copies what it keeps before any other engine call.
-    const v = this.ctx.ks.getView(metaKey(key));
+    const v = this.ctx.ks.getView(this.metaKeyOf(key));
     return v === undefined ? undefined : decodeMeta(v);
   }
 
@@ -71,19 +87,16 @@ export class Db {
   /** Creates `key` with `meta` (the key must not exist). */
   add(key: Uint8Array, meta: Meta, event?: string): void {
     if (key.length > MAX_KEY) throw rerr('TOO_LARGE', `ERR key is ${key.length} bytes; at most ${MAX_KEY}`);
-    // The key is absent (callers looked it up), so its meta needs no undo read. Its directory
-    // entry and the key count are deferred writes (see WriteBatch): only SCAN, KEYS, RANDOMKEY
-    // and FLUSHDB read the directory, through dirRange, which applies them first.
-    this.ctx.batch.putNew(metaKey(key), encodeMeta(meta));
-    this.ctx.batch.deferPutNew(dirKey(key), EMPTY);
-    this.ctx.batch.addCounter(DIR_COUNT, 1);
+    // The key is absent (callers looked it up), so its meta needs no undo read. The meta entry is
+    // all a key needs: the K table is the key directory (count, SCAN, KEYS, RANDOMKEY).
+    this.ctx.batch.putNew(this.metaKeyOf(key), encodeMeta(meta));
     if (meta.exp) this.ctx.batch.put(expireKey(meta.exp, key), EMPTY);
     this.touch(key, event);
   }
 
   /** Rewrites the meta of an existing key (count, list ends, string value). */
   setMeta(key: Uint8Array, meta: Meta, event?: string): void {
-    this.ctx.batch.put(metaKey(key), encodeMeta(meta));
+    this.ctx.batch.put(this.metaKeyOf(key), encodeMeta(meta));
     this.touch(key, event);
   }
 
@@ -117,9 +130,7 @@ export class Db {
       }
     }
     if (meta.exp) b.del(expireKey(meta.exp, key));
-    b.del(metaKey(key));
-    b.deferDel(dirKey(key));
-    b.addCounter(DIR_COUNT, -1);
+    b.del(this.metaKeyOf(key));
     this.touch(key, event);
   }
 
@@ -134,13 +145,32 @@ export class Db {
 
   /** Number of keys (expired ones not yet reclaimed included, as in Redis). */
   count(): number {
-    return this.ctx.batch.counter(DIR_COUNT);
+    return this.ctx.ks.pointCount(TAG.K);
   }
 
-  /** A range of the key directory (prefix DIR_PREFIX), its deferred writes applied first. */
-  dirRange(opts: Omit<RangeOptions, 'prefix'>): IterableIterator<[Uint8Array, Uint8Array]> {
-    this.ctx.batch.applyDeferred();
-    return this.ctx.ks.range({ ...opts, prefix: DIR_PREFIX });
+  /**
+   * One step of a walk over every key and its raw meta (expired ones included): up to `count`
+   * from `cursor` (0 starts; 0 back means done). A key present for the whole walk comes back
+   * exactly once, whatever is written between steps. Keys are copies.
+   */
+  scanKeys(cursor: number, count: number): { cursor: number; keys: Array<{ key: Uint8Array; meta: Meta }> } {
+    const r = this.ctx.ks.scanPoint(TAG.K, cursor, count);
+    return { cursor: r.cursor, keys: r.entries.map(([k, v]) => ({ key: k.subarray(1), meta: decodeMeta(v) })) };
+  }
+
+  /** Every key and its raw meta (expired ones included), walked in steps of SCAN_STEP. */
+  *allKeys(): IterableIterator<{ key: Uint8Array; meta: Meta }> {
+    let cursor = 0;
+    do {
+      const r = this.scanKeys(cursor, SCAN_STEP);
+      yield* r.keys;
+      cursor = r.cursor;
+    } while (cursor !== 0);
+  }
+
+  /** Every scan cursor lies below this (a random cursor under it is a random pick). */
+  cursorEnd(): number {
+    return this.ctx.ks.pointCursorEnd(TAG.K);
   }
 
   /** Records a change of `key`: WATCH version, and a keyspace notification when anyone listens. */

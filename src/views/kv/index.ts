@@ -82,4 +82,5 @@ export const kvView: View = {
   housekeeping(ctx) {
     activeExpire(new Db(ctx));
   },
+  info,
 };

@@ -10,12 +10,11 @@
  *   Z len key score member             -> empty     score: f64, order-preserving   (zset by score)
  *   Y len key member                   -> score (f64 LE)                           (zset by member)
  *   X expire-at key                    -> empty     expire-at: f64 order-preserving (TTL queue)
- *   S FF FF 01 hash48 key              -> empty     the key directory (SCAN, KEYS, RANDOMKEY)
- *   S FF FF 00                         -> f64 LE    number of keys (DBSIZE)
  *
- * The directory lives under 'S' with the impossible length FFFF (keys are capped below it), and
- * is ordered by a 48-bit hash of the key so a SCAN cursor is just the next hash to visit: it is
- * stateless, survives reloads and, like Redis's, returns every key present for the whole scan.
+ * K is a point tag, so the keyspace keeps its keys in a hash table of their own: that table is
+ * Redis's main dictionary. DBSIZE is its size and SCAN walks it with the table's cursor (a
+ * position that never moves while its entry lives), so a key present for the whole scan is
+ * returned, exactly once, as Redis promises at least once.
  *
  * Meta payload by type: string -> the bytes; hash/set/zset -> f64 LE member count; list -> f64 LE
  * head and tail positions (items occupy head..tail-1; LPUSH writes head-1, RPUSH writes tail).
@@ -153,60 +152,6 @@ export function expireKey(at: number, key: Uint8Array): Uint8Array {
   putOrdered(k, 1, at);
   k.set(key, 9);
   return k;
-}
-
-/** The directory's prefix: 'S' FF FF. */
-export const DIR_BASE = Uint8Array.of(TAG.S, 0xff, 0xff);
-/** The key-count entry. */
-export const DIR_COUNT = Uint8Array.of(TAG.S, 0xff, 0xff, 0);
-/** The prefix of directory entries. */
-export const DIR_PREFIX = Uint8Array.of(TAG.S, 0xff, 0xff, 1);
-
-/** A 48-bit hash of a key (two FNV-1a variants), the directory and SCAN order. */
-export function hash48(key: Uint8Array): number {
-  let a = 0x811c9dc5, b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < key.length; i++) {
-    a = Math.imul(a ^ key[i], 0x01000193);
-    b = Math.imul(b ^ key[i], 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  return (a >>> 0) * 65536 + ((b >>> 0) & 0xffff);
-}
-
-/** Directory entry of `key`. */
-export function dirKey(key: Uint8Array): Uint8Array {
-  const k = new Uint8Array(10 + key.length);
-  k.set(DIR_PREFIX, 0);
-  putHash(k, 4, hash48(key));
-  k.set(key, 10);
-  return k;
-}
-
-/** Directory position of a hash value (where a SCAN with this cursor starts). */
-export function dirAt(h: number): Uint8Array {
-  const k = new Uint8Array(10);
-  k.set(DIR_PREFIX, 0);
-  putHash(k, 4, h);
-  return k;
-}
-
-/** The hash stored in a directory entry. */
-export function dirHash(k: Uint8Array): number {
-  let h = 0;
-  for (let i = 4; i < 10; i++) h = h * 256 + k[i];
-  return h;
-}
-
-function putHash(k: Uint8Array, at: number, h: number): void {
-  // 48 bits big-endian: the top 16 bits, then the low 32, with integer ops (no float division).
-  const hi = Math.floor(h / 4294967296);
-  const lo = h >>> 0;
-  k[at] = hi >>> 8;
-  k[at + 1] = hi & 0xff;
-  k[at + 2] = lo >>> 24;
-  k[at + 3] = (lo >>> 16) & 0xff;
-  k[at + 4] = (lo >>> 8) & 0xff;
-  k[at + 5] = lo & 0xff;
 }
 
 /** Encodes a meta value. */

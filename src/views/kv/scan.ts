@@ -14,7 +14,7 @@
 import { argInt, bkey, str, upper, utf8 } from './bytes.js';
 import type { Db } from './db.js';
 import { globMatch } from './glob.js';
-import { TYPE_NAMES, dirAt, dirHash, memberPrefix, type Meta } from './layout.js';
+import { TYPE_NAMES, memberPrefix, type Meta } from './layout.js';
 import { E, rerr, syntax, type Reply } from './reply.js';
 import { MAX_CURSORS } from './state.js';
 
@@ -60,33 +60,20 @@ export function parseScanOptions(a: Uint8Array[], from: number, allowType: boole
   return out;
 }
 
-const HASH_END = 2 ** 48;
-
 /** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. */
 export function scan(db: Db, a: Uint8Array[]): Reply {
   const opts = parseScanOptions(a, 2, true, parseCursor(a[1]));
-  const keys: Uint8Array[] = [];
-  let next = 0;
-  if (opts.cursor < HASH_END) {
-    let visited = 0;
-    let lastHash = -1;
-    for (const [k] of db.dirRange({ gte: dirAt(opts.cursor), keysOnly: true })) {
-      const h = dirHash(k);
-      if (visited >= opts.count && h !== lastHash) { next = h; break; }
-      visited++;
-      lastHash = h;
-      keys.push(k.subarray(10));
-    }
-  }
   const out: Reply[] = [];
-  for (const key of keys) {
+  // A cursor past the table's end was never handed out: like Redis, answer "done" rather than fail.
+  if (opts.cursor >= db.cursorEnd()) return [utf8('0'), out];
+  const r = db.scanKeys(opts.cursor, opts.count);
+  for (const { key, meta } of r.keys) {
     if (opts.match && !globMatch(opts.match, key)) continue;
-    const m = db.rawMeta(key);
-    if (!m || (m.exp && m.exp < db.now)) continue;
-    if (opts.type !== undefined && TYPE_NAMES[m.type] !== opts.type) continue;
+    if (meta.exp && meta.exp < db.now) continue;
+    if (opts.type !== undefined && TYPE_NAMES[meta.type] !== opts.type) continue;
     out.push(key);
   }
-  return [utf8(String(next)), out];
+  return [utf8(String(r.cursor)), out];
 }
 
 /**

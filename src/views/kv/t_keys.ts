@@ -7,7 +7,7 @@ import { argInt, eq, upper } from './bytes.js';
 import type { CommandTable } from './command.js';
 import { noSuchKey, type Db } from './db.js';
 import { globMatch } from './glob.js';
-import { T, TAG, TYPE_NAMES, dirAt, memberPrefix, type Meta } from './layout.js';
+import { T, TAG, TYPE_NAMES, memberPrefix, type Meta } from './layout.js';
 import { OK, Status, rerr, syntax, type Reply } from './reply.js';
 import { scan } from './scan.js';
 
@@ -95,34 +95,40 @@ function copy(db: Db, a: Uint8Array[]): Reply {
 function keys(db: Db, a: Uint8Array[]): Reply {
   const all = a[1].length === 1 && a[1][0] === 0x2a;
   const out: Reply[] = [];
-  for (const [k] of db.dirRange({ keysOnly: true })) {
-    const key = k.subarray(10);
-    if ((all || globMatch(a[1], key)) && db.isLive(key)) out.push(key.slice());
+  for (const { key, meta } of db.allKeys()) {
+    if ((all || globMatch(a[1], key)) && !(meta.exp && meta.exp < db.now)) out.push(key.slice());
   }
   return out;
 }
 
 function randomkey(db: Db): Reply {
+  // A random cursor, then the first key from there on (wrapping to the start): Redis too picks a
+  // random bucket, then a key in it. An expired pick is reclaimed and another one drawn.
   for (let tries = 0; tries < 100; tries++) {
-    const h = Math.floor(Math.random() * 2 ** 48);
-    let hit: Uint8Array | undefined;
-    for (const [k] of db.dirRange({ gte: dirAt(h), keysOnly: true, limit: 1 })) hit = k;
-    if (!hit) for (const [k] of db.dirRange({ keysOnly: true, limit: 1 })) hit = k;
+    if (db.count() === 0) return null;
+    let hit = firstKeyFrom(db, Math.floor(Math.random() * db.cursorEnd()));
+    hit ??= firstKeyFrom(db, 0);
     if (!hit) return null;
-    const key = hit.slice(10);
+    const key = hit.slice();
     if (db.lookup(key)) return key;
   }
   return null;
 }
 
+/** The first key at or after scan cursor `cursor`, or undefined when none is left before the end. */
+function firstKeyFrom(db: Db, cursor: number): Uint8Array | undefined {
+  do {
+    const r = db.scanKeys(cursor, 1);
+    if (r.keys.length) return r.keys[0].key;
+    cursor = r.cursor;
+  } while (cursor !== 0);
+  return undefined;
+}
+
 function flushdb(db: Db, a: Uint8Array[]): Reply {
   if (a.length > 2 || (a.length === 2 && upper(a[1]) !== 'SYNC' && upper(a[1]) !== 'ASYNC')) throw syntax();
-  const all: Uint8Array[] = [];
-  for (const [k] of db.dirRange({ keysOnly: true })) all.push(k.slice(10));
-  for (const key of all) {
-    const m = db.rawMeta(key);
-    if (m) db.remove(key, m, 'del');
-  }
+  const all = [...db.allKeys()];
+  for (const { key, meta } of all) db.remove(key.slice(), meta, 'del');
   const stale: Uint8Array[] = [];
   for (const [k] of db.range({ prefix: X_START, keysOnly: true })) stale.push(k);
   for (const k of stale) db.del(k);
