@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { IDBDatabase as FDBDatabase, IDBFactory, IDBObjectStore as FDBObjectStore } from 'fake-indexeddb';
+import { IDBDatabase as FDBDatabase, IDBFactory, IDBObjectStore as FDBObjectStore, IDBTransaction as FDBTransaction } from 'fake-indexeddb';
 import { wrap, type IDBPDatabase } from 'idb';
 import { DiskStore, type DiskStoreOptions, type WalOp } from '../src/persist/disk-store.js';
 import { pageOf } from '../src/persist/page.js';
@@ -461,6 +461,28 @@ describe('failed transactions', () => {
     await disk.close();
     const back = await DiskStore.open('u', opts());
     expect(back.entries).toEqual([]);
+    await back.disk.close();
+  });
+
+  it('a quota failure when the transaction commits rejects its batches with QUOTA_EXCEEDED; numbers are reused', async () => {
+    fresh();
+    const { disk } = await DiskStore.open('qc', opts());
+    await disk.append([put('ok', '0')]);
+    // The WAL commit calls commit() right after its puts; make the commit itself fail, as a
+    // browser reports a quota error: the transaction aborts with QuotaExceededError.
+    const commit = vi.spyOn(FDBTransaction.prototype, 'commit').mockImplementationOnce(function (this: InstanceType<typeof FDBTransaction>) {
+      (this as unknown as { _abort(name: string): void })._abort('QuotaExceededError');
+    });
+    const results = await Promise.allSettled([disk.append([put('x', '1')]), disk.append([put('y', '2')])]);
+    for (const r of results) expect((r as PromiseRejectedResult).reason).toMatchObject({ name: 'LarderError', code: 'QUOTA_EXCEEDED' });
+    expect(commit).toHaveBeenCalledTimes(1);
+    vi.restoreAllMocks();
+    expect(disk.info().commits.failed).toBe(1);
+    await disk.append([put('after', '3')]);
+    expect([...(await rawAll(factory, 'qc', 'wal')).keys()]).toEqual([1, 2]);
+    await disk.close();
+    const back = await DiskStore.open('qc', opts());
+    expect(asMap(back.entries)).toEqual(new Map([['ok', '0'], ['after', '3']]));
     await back.disk.close();
   });
 
