@@ -18,11 +18,12 @@
  * Delivery guarantee across a handover:
  * - A write whose promise resolved was committed by the old leader (strict durability) and is
  *   recovered by the new one: never lost.
- * - A request the old leader did not answer is sent again to the new leader: at least once. If the
- *   old leader committed it but died before its reply got out, it is applied twice. `set`,
- *   `delete` and other absolute writes are idempotent, so that is harmless; a relative write
- *   (an increment, an append, an insert that generates an id) may take effect twice. Avoiding it
- *   needs request ids recorded atomically with the write in the WAL, in the engine.
+ * - A request the old leader did not answer is sent again to the new leader, under the same name
+ *   (this tab's id and a sequence number). The writer records the results of every message that
+ *   wrote in the same commit as its writes (src/worker/request-log.ts), so if the old leader
+ *   committed it but died before its reply got out, the new leader answers from that record and
+ *   does not run it again: every write takes effect once. A message that begins a transaction is
+ *   the exception: it is run again, and begins a new one.
  * - Interactive transactions live in the engine that began them, so one open during a handover is
  *   rolled back with the old worker; its later calls (and a commit in flight) fail with CLOSED
  *   instead of being resent. A commit in flight may nevertheless have been committed.
@@ -32,7 +33,7 @@
 import * as Comlink from 'comlink';
 import { LarderError } from '../errors.js';
 import { decodeValue } from '../codec/value.js';
-import type { Call, ChangeEvent, StoreOptions, WireResult, WorkerApi } from '../worker/protocol.js';
+import type { Call, ChangeEvent, RequestId, StoreOptions, WireResult, WorkerApi } from '../worker/protocol.js';
 import { isPackedCalls, isPackedResults, unpackCalls, unpackResults } from '../worker/wire.js';
 import { LocalBackend, Relay, RemoteBackend, RPC_CHANNEL, TAB_LOCK_PREFIX, type Backend, type TabMessage } from './rpc-channel.js';
 
@@ -147,6 +148,10 @@ export class TabClient implements WorkerApi {
   private leading: { id: string; worker: Worker; relay: Relay; release: () => void } | null = null;
   private leaderships = 0;
   private lockRequest: AbortController | null = null;
+  /** Sequence number of this tab's last message (with `tab`, a message's RequestId). */
+  private requestSeq = 0;
+  /** Messages still waiting for an answer, in sending order (the first is the lowest). */
+  private readonly waitingSeqs = new Set<number>();
 
   /** A client that starts workers with `createWorker` when this tab is elected. */
   constructor(private readonly createWorker: () => Worker) {
@@ -314,10 +319,20 @@ export class TabClient implements WorkerApi {
     const shape = shapeOf(calls);
     if (shape.tx !== undefined) return this.dispatchTx(v, shape, calls);
     let answeredBy: Link | undefined;
-    const reply = await this.run(v, (b, real, link) => {
-      answeredBy = link;
-      return b.call('dispatch', [real, calls]) as Promise<WireResult[] | Uint8Array>;
-    });
+    // The message's name, the same on every leader it is sent to: a leader that finds it in the
+    // store's request log answers from there instead of running it again.
+    const seq = ++this.requestSeq;
+    this.waitingSeqs.add(seq);
+    const rid: RequestId = { client: this.tab, seq, waiting: this.waitingSeqs.values().next().value as number };
+    let reply: WireResult[] | Uint8Array;
+    try {
+      reply = await this.run(v, (b, real, link) => {
+        answeredBy = link;
+        return b.call('dispatch', [real, calls, rid]) as Promise<WireResult[] | Uint8Array>;
+      });
+    } finally {
+      this.waitingSeqs.delete(seq);
+    }
     if (shape.begin >= 0) {
       const id = txIdFrom(reply, shape.begin);
       if (id !== undefined) {

@@ -9,7 +9,7 @@ import { kvView } from '../views/kv/index.js';
 import { docsView } from '../views/docs/index.js';
 import { graphView } from '../views/graph/index.js';
 import type { View } from '../views/view.js';
-import type { Call, ChangeEvent, StoreOptions, WireResult, WorkerApi } from './protocol.js';
+import type { Call, ChangeEvent, RequestId, StoreOptions, WireResult, WorkerApi } from './protocol.js';
 import { StoreEngine, toWire } from './store-engine.js';
 import { destroyDisk } from './disk.js';
 import type { WasmSource } from '../core/engine.js';
@@ -61,15 +61,15 @@ export class WorkerHost implements WorkerApi {
     return opened.engine;
   }
 
-  /** Runs calls for a connection. */
-  async dispatch(conn: number, calls: Call[] | Uint8Array): Promise<WireResult[] | Uint8Array> {
+  /** Runs calls for a connection (`rid`: see RequestId). */
+  async dispatch(conn: number, calls: Call[] | Uint8Array, rid?: RequestId): Promise<WireResult[] | Uint8Array> {
     let engine: StoreEngine;
     try {
       engine = await this.engineOf(conn);
     } catch (e) {
       return (Array.isArray(calls) ? calls : [null]).map(() => [0, toWire(e)] as WireResult);
     }
-    return engine.dispatch(calls);
+    return engine.dispatch(calls, rid);
   }
 
   /** Exports the store of `conn` as chunks. */

@@ -64,15 +64,27 @@ export interface ChangeEvent {
   events?: Array<{ type: string; data: unknown }>;
 }
 
+/**
+ * A write message's name, so a message resent after a leader change takes effect once (see
+ * src/worker/request-log.ts): the sending tab's id, the message's sequence number in that tab, and
+ * the lowest sequence number the tab is still waiting on (everything below it was answered).
+ */
+export interface RequestId {
+  client: string;
+  seq: number;
+  waiting: number;
+}
+
 /** What the worker exposes (through Comlink or directly). */
 export interface WorkerApi {
   /** Opens (or joins) the store `name`; resolves once recovered. Returns a connection id. */
   open(name: string, options: StoreOptions): Promise<number>;
   /**
    * Runs calls in order; one result per call. Calls packed into one buffer (src/worker/wire.ts)
-   * get their results packed the same way.
+   * get their results packed the same way. With `rid`, a message that wrote is recorded, and the
+   * same `rid` again is answered from the record instead of running twice.
    */
-  dispatch(conn: number, calls: Call[] | Uint8Array): Promise<WireResult[] | Uint8Array>;
+  dispatch(conn: number, calls: Call[] | Uint8Array, rid?: RequestId): Promise<WireResult[] | Uint8Array>;
   /** Registers a change-feed callback for this connection. */
   subscribe(conn: number, cb: (e: ChangeEvent) => void): Promise<void>;
   /** Writes a checkpoint now (waits for pending commits). */

@@ -19,10 +19,11 @@ import { LarderError, isLarderError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import { WriteBatch, type KeyOp } from '../keyspace/write-batch.js';
 import type { View, ViewContext } from '../views/view.js';
-import type { Call, ChangeEvent, StoreOptions, WireError, WireResult } from './protocol.js';
+import type { Call, ChangeEvent, RequestId, StoreOptions, WireError, WireResult } from './protocol.js';
 import { openDisk, type Disk } from './disk.js';
 import { decodeExport, encodeExport } from './export-format.js';
 import { LatencyWindow } from './latency.js';
+import { REQUEST_TAG, checkRequestId, pruneResults, recordResults, recordedResults } from './request-log.js';
 import { isPackedCalls, packResults, unpackCalls } from './wire.js';
 
 /** A group of batches committed by one disk append. */
@@ -78,6 +79,8 @@ export class StoreEngine {
   private seq = 0;
   private closed = false;
   private opsServed = 0;
+  /** When housekeeping last pruned the request log (it needs doing once a minute, not every tick). */
+  private lastRequestPrune = 0;
   private readonly latency = new LatencyWindow(1024);
   private lastCheckpoint: { at: number; ms: number } | null = null;
   private checkpointing: Promise<void> | null = null;
@@ -130,9 +133,19 @@ export class StoreEngine {
    * Runs a message's calls in order and returns one result per call. A packed message
    * (src/worker/wire.ts) gets its results packed the same way: same calls, same semantics, one
    * buffer each way instead of an object and an ArrayBuffer per call.
+   *
+   * `rid` names the message (see request-log.ts): if it wrote, its results are recorded with its
+   * writes, and a message arriving again under the same name is answered from the record.
    */
-  async dispatch(calls: Call[] | Uint8Array): Promise<WireResult[] | Uint8Array> {
-    if (!isPackedCalls(calls)) return this.dispatchCalls(calls);
+  async dispatch(calls: Call[] | Uint8Array, rid?: RequestId): Promise<WireResult[] | Uint8Array> {
+    if (rid !== undefined) {
+      try {
+        rid = checkRequestId(rid);
+      } catch (e) {
+        return [[0, toWire(e)]];
+      }
+    }
+    if (!isPackedCalls(calls)) return this.dispatchCalls(calls, undefined, rid);
     let list: Call[];
     try {
       list = unpackCalls(calls);
@@ -141,11 +154,11 @@ export class StoreEngine {
     }
     // Packed results are copied into one buffer anyway: encode them into an arena, not an
     // ArrayBuffer each.
-    const results = await this.dispatchCalls(list, list.length > 1 ? new ByteArena() : undefined);
+    const results = await this.dispatchCalls(list, list.length > 1 ? new ByteArena() : undefined, rid);
     return packResults(results) ?? results;
   }
 
-  private async dispatchCalls(calls: Call[], arena?: ByteArena): Promise<WireResult[]> {
+  private async dispatchCalls(calls: Call[], arena?: ByteArena, rid?: RequestId): Promise<WireResult[]> {
     if (this.closed) return calls.map(() => [0, { code: 'CLOSED', message: `store "${this.name}" is closed` }]);
     if (!Array.isArray(calls)) return [[0, { code: 'BAD_VALUE', message: 'dispatch takes an array of calls' }]];
     const txId = calls.length > 0 ? calls[0].tx : undefined;
@@ -153,6 +166,12 @@ export class StoreEngine {
     // Anything outside the open transaction waits for it to end (serializable transactions).
     while (this.tx) await this.tx.ended;
     if (this.closed) return calls.map(() => [0, { code: 'CLOSED', message: `store "${this.name}" is closed` }]);
+    // A message that begins a transaction is not recorded: run again, it begins a new one.
+    if (rid !== undefined && calls.some((c) => c && c.t === 'store' && c.m === 'txBegin')) rid = undefined;
+    if (rid !== undefined) {
+      const recorded = recordedResults(this.ks, rid);
+      if (recorded !== undefined) return recorded;
+    }
     const batch = new WriteBatch(this.ks);
     const results: WireResult[] = [];
     const wrote: boolean[] = [];
@@ -179,6 +198,8 @@ export class StoreEngine {
     this.opsServed += calls.length;
     const events = this.events;
     this.events = [];
+    // Recorded in the message's own batch: the record commits exactly when its writes do.
+    if (rid !== undefined && !batch.empty) recordResults(batch, this.ks, rid, results, Date.now());
     if (batch.empty) {
       if (events.length) this.emit([], events);
     } else {
@@ -272,6 +293,10 @@ export class StoreEngine {
       } catch {
         batch.rollbackTo(mark); // housekeeping retries on the next tick
       }
+    }
+    if (Date.now() - this.lastRequestPrune > 60_000) {
+      this.lastRequestPrune = Date.now();
+      pruneResults(batch, this.ks, Date.now());
     }
     const events = this.events;
     this.events = [];
@@ -405,6 +430,7 @@ export class StoreEngine {
     if (this.subscribers.size === 0) return;
     const changes: ChangeEvent['changes'] = [];
     for (const op of ops) {
+      if (op.key[0] === REQUEST_TAG) continue; // bookkeeping, not data
       const view = this.viewsByTag.get(op.key[0]);
       const key = view?.describeKey?.(op.key);
       changes.push({ target: view?.name ?? 'raw', key: key ?? hex(op.key), op: op.op });
@@ -521,7 +547,7 @@ export class StoreEngine {
   /** A portable snapshot of every committed entry, in chunks of about `chunkBytes`. */
   async exportChunks(chunkBytes = 1 << 20): Promise<Uint8Array[]> {
     await this.quiet();
-    return encodeExport(this.ks.entries(), chunkBytes);
+    return encodeExport(withoutRequestLog(this.ks.entries()), chunkBytes);
   }
 
   private importChunk(chunk: unknown, batch: WriteBatch): number {
@@ -643,3 +669,8 @@ function hex(b: Uint8Array): string {
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** The entries minus the request log's (bookkeeping of this store's tabs, meaningless elsewhere). */
+function* withoutRequestLog(entries: Iterable<[Uint8Array, Uint8Array]>): IterableIterator<[Uint8Array, Uint8Array]> {
+  for (const e of entries) if (e[0][0] !== REQUEST_TAG) yield e;
+}
