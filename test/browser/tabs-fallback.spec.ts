@@ -96,7 +96,8 @@ for (const how of ['close', 'crash'] as const) {
         while (!w.stop) {
           const i = next++;
           try {
-            await w.store.set(`w:${i}`, { i });
+            // The set and the increment travel in one message: a resent message must not count twice.
+            await Promise.all([w.store.set(`w:${i}`, { i }), w.store.kv.incr('count')]);
             w.acked.push(i);
           } catch (e) {
             w.failed.push([i, (e as { code: string }).code]);
@@ -134,6 +135,9 @@ for (const how of ['close', 'crash'] as const) {
     });
     expect(result.failed).toEqual([]); // unanswered writes were resent, none failed
     const ackedSet = result.acked;
+    // Exactly once: a message the old leader committed but could not answer was answered from
+    // the request log on resend, not run again.
+    expect(Number(await b.evaluate(() => (window as unknown as Win).store.kv.get('count')))).toBe(ackedSet.length);
 
     // Every acknowledged write is there, read from both surviving tabs (leader and follower).
     for (const page of [b, c]) {
