@@ -14,7 +14,7 @@ import { globMatch } from './glob.js';
 import { E, rerr, wrongType } from './reply.js';
 import { bumpVersion, stateOf, type KvState } from './state.js';
 import {
-  MAX_KEY, T, TAG, decodeMeta, encodeMeta, expireKey, memberPrefix, metaKey, type Meta,
+  MAX_KEY, T, TAG, decodeMeta, encodeMeta, encodeStringMeta, expireKey, memberPrefix, metaKey, type Meta,
 } from './layout.js';
 
 const EMPTY = new Uint8Array(0);
@@ -53,17 +53,20 @@ export class Db {
     return this.lastMetaKey!;
   }
 
-  /** The meta of `key`, expired or not (the active cycle and SCAN look without expiring). */
-  rawMeta(key: Uint8Array): Meta | undefined {
+  /**
+   * The meta of `key`, expired or not (the active cycle and SCAN look without expiring);
+   * `withString` false: a string's value is not copied out (see decodeMeta).
+   */
+  rawMeta(key: Uint8Array, withString = true): Meta | undefined {
     // A view, not a copy: decodeMeta copies what it keeps before any other engine call.
     const v = this.ctx.ks.getView(this.metaKeyOf(key));
-    return v === undefined ? undefined : decodeMeta(v);
+    return v === undefined ? undefined : decodeMeta(v, withString);
   }
 
   /** The live meta of `key` (an expired key is removed first and reads as absent). */
-  lookup(key: Uint8Array): Meta | undefined {
+  lookup(key: Uint8Array, withString = true): Meta | undefined {
     if (key.length > MAX_KEY) return undefined;
-    const m = this.rawMeta(key);
+    const m = this.rawMeta(key, withString);
     if (m && m.exp && m.exp < this.now) {
       this.remove(key, m, 'expired');
       return undefined;
@@ -86,11 +89,16 @@ export class Db {
 
   /** Creates `key` with `meta` (the key must not exist). */
   add(key: Uint8Array, meta: Meta, event?: string): void {
+    this.addEncoded(key, encodeMeta(meta), meta.exp, event);
+  }
+
+  /** Creates `key` with an encoded meta whose expiry is `exp` (the key must not exist). */
+  private addEncoded(key: Uint8Array, meta: Uint8Array, exp: number, event?: string): void {
     if (key.length > MAX_KEY) throw rerr('TOO_LARGE', `ERR key is ${key.length} bytes; at most ${MAX_KEY}`);
     // The key is absent (callers looked it up), so its meta needs no undo read. The meta entry is
     // all a key needs: the K table is the key directory (count, SCAN, KEYS, RANDOMKEY).
-    this.ctx.batch.putNew(this.metaKeyOf(key), encodeMeta(meta));
-    if (meta.exp) this.ctx.batch.put(expireKey(meta.exp, key), EMPTY);
+    this.ctx.batch.putNew(this.metaKeyOf(key), meta);
+    if (exp) this.ctx.batch.put(expireKey(exp, key), EMPTY);
     this.touch(key, event);
   }
 
@@ -106,16 +114,17 @@ export class Db {
    * saves a second lookup (a repeated lookup returns the same: the first one already expired).
    */
   setString(key: Uint8Array, value: Uint8Array, exp: number, event = 'set', current: Meta | undefined | typeof LOOKUP = LOOKUP): void {
-    const old = current === LOOKUP ? this.lookup(key) : current;
+    const old = current === LOOKUP ? this.lookup(key, false) : current;
     if (old && old.type !== T.string) this.remove(key, old);
-    const meta: Meta = { type: T.string, exp, str: value, count: 0, head: 0, tail: 0 };
+    const meta = encodeStringMeta(value, exp);
     if (old && old.type === T.string) {
       if (old.exp !== exp) {
         if (old.exp) this.ctx.batch.del(expireKey(old.exp, key));
         if (exp) this.ctx.batch.put(expireKey(exp, key), EMPTY);
       }
-      this.setMeta(key, meta, event);
-    } else this.add(key, meta, event);
+      this.ctx.batch.put(this.metaKeyOf(key), meta);
+      this.touch(key, event);
+    } else this.addEncoded(key, meta, exp, event);
   }
 
   /** Removes `key` and everything it owns. */

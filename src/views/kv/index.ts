@@ -23,11 +23,23 @@ import { adjustSubscriptions } from './pubsub.js';
 import { shape } from './reply.js';
 import { stateOf } from './state.js';
 
+/** Bytes of command names as the page sent them ('SET', 'get'...): shared, never written to. */
+const nameBytes = new Map<string, Uint8Array>();
+
 function argv(a: unknown): Uint8Array[] {
   if (!Array.isArray(a)) throw new LarderError('BAD_VALUE', 'a kv command is an array of arguments, e.g. ["SET", "k", "v"]');
   const n = a.length;
   const out: Uint8Array[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = toBytes(a[i]);
+  const name = n > 0 ? a[0] : undefined;
+  if (typeof name === 'string' && name.length <= 32) {
+    let b = nameBytes.get(name);
+    if (b === undefined) {
+      b = toBytes(name);
+      if (nameBytes.size < 1024) nameBytes.set(name, b);
+    }
+    out[0] = b;
+  } else if (n > 0) out[0] = toBytes(name);
+  for (let i = 1; i < n; i++) out[i] = toBytes(a[i]);
   return out;
 }
 

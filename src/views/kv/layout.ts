@@ -156,26 +156,39 @@ export function expireKey(at: number, key: Uint8Array): Uint8Array {
 
 /** Encodes a meta value. */
 export function encodeMeta(m: Meta): Uint8Array {
+  if (m.type === T.string) return encodeStringMeta(m.str!, m.exp);
   const hdr = m.exp ? 10 : 2;
-  const body = m.type === T.string ? m.str!.length : m.type === T.list ? 16 : 8;
-  const out = new Uint8Array(hdr + body);
+  const out = new Uint8Array(hdr + (m.type === T.list ? 16 : 8));
   out[0] = m.type;
   out[1] = m.exp ? 1 : 0;
   if (m.exp) putF64(out, 2, m.exp);
-  if (m.type === T.string) out.set(m.str!, hdr);
-  else if (m.type === T.list) { putF64(out, hdr, m.head); putF64(out, hdr + 8, m.tail); }
+  if (m.type === T.list) { putF64(out, hdr, m.head); putF64(out, hdr + 8, m.tail); }
   else putF64(out, hdr, m.count);
   return out;
 }
 
-/** Decodes a meta value (the result holds no reference to `v`). */
-export function decodeMeta(v: Uint8Array): Meta {
+/** The meta value of a string (what encodeMeta gives, without a Meta to build first: SET's path). */
+export function encodeStringMeta(value: Uint8Array, exp: number): Uint8Array {
+  const hdr = exp ? 10 : 2;
+  const out = new Uint8Array(hdr + value.length);
+  out[0] = T.string;
+  out[1] = exp ? 1 : 0;
+  if (exp) putF64(out, 2, exp);
+  out.set(value, hdr);
+  return out;
+}
+
+/**
+ * Decodes a meta value (the result holds no reference to `v`). `withString` false leaves a
+ * string's `str` undefined, for callers that only need its type and expiry (SET replacing it).
+ */
+export function decodeMeta(v: Uint8Array, withString = true): Meta {
   const exp = v[1] & 1 ? getF64(v, 2) : 0;
   const hdr = exp ? 10 : 2;
   // Every meta gets the same shape (str included). The string is a copy, so `v` may be a
   // transient view of engine memory (Db.rawMeta reads it without a copy of its own).
   const m: Meta = { type: v[0], exp, str: undefined, count: 0, head: 0, tail: 0 };
-  if (m.type === T.string) m.str = v.slice(hdr);
+  if (m.type === T.string) m.str = withString ? v.slice(hdr) : undefined;
   else if (m.type === T.list) { m.head = getF64(v, hdr); m.tail = getF64(v, hdr + 8); m.count = m.tail - m.head; }
   else m.count = getF64(v, hdr);
   return m;

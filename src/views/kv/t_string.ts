@@ -76,7 +76,8 @@ function setGeneric(db: Db, flags: number, key: Uint8Array, value: Uint8Array, e
   const at = expire ? expireAt(db, expire, flags, cmd) : 0;
   let old: Reply = null;
   if (flags & F.GET) old = getString(db, key) ?? null;
-  const cur = db.lookup(key);
+  // Only the old value's type and expiry matter here (GET read the value above).
+  const cur = db.lookup(key, false);
   if ((flags & F.NX && cur) || (flags & F.XX && !cur)) return flags & F.GET ? old : abortReply;
   const exp = at || (flags & F.KEEPTTL && cur ? cur.exp : 0);
   db.setString(key, value, exp, 'set', cur);
