@@ -29,6 +29,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
+import { KV_PIPELINE } from './browser/params.js';
 import type { Params, Sample, WorkloadName } from './browser/workloads.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -500,7 +501,8 @@ async function main(): Promise<void> {
     if (ONLY.has('kv')) {
       const ops = [['set', 'SET'], ['get', 'GET'], ['incr', 'INCR'], ['hset', 'HSET'], ['zadd', 'ZADD'], ['zrange', 'ZRANGE (BYSCORE, 10 members)']] as const;
       const kvRows: Row[] = [];
-      for (const [mode, what] of [['c', `${N.toLocaleString('en-US')} concurrent`], ['s', `${KV_SEQ.toLocaleString('en-US')} awaited one at a time`]] as const) {
+      const pipelined = `${N.toLocaleString('en-US')} pipelined (${KV_PIPELINE.toLocaleString('en-US')} per pipeline, each awaited)`;
+      for (const [mode, what] of [['c', `${N.toLocaleString('en-US')} concurrent`], ['p', pipelined], ['s', `${KV_SEQ.toLocaleString('en-US')} awaited one at a time`]] as const) {
         for (const [op, cmd] of ops) {
           kvRows.push({
             workload: `kv ${cmd}, ${what}`,
@@ -510,16 +512,18 @@ async function main(): Promise<void> {
           });
           if (op === 'set' || op === 'get') {
             kvRows.push({
-              workload: `kv ${cmd}, ${what}` + (mode === 'c' && KV_PEER_N < N ? ` (peers: ${KV_PEER_N.toLocaleString('en-US')})` : ''),
+              workload: `kv ${cmd}, ${what}` + (mode !== 's' && KV_PEER_N < N ? ` (peers: ${KV_PEER_N.toLocaleString('en-US')})` : ''),
               ours: `kv.larder.${op}.${mode}`,
-              peers: [{ key: `kv.keyval.${op}.${mode}`, label: `idb-keyval \`${op}\`` }, { key: `kv.dexie.${op}.${mode}`, label: `Dexie \`${op === 'set' ? 'put' : 'get'}\`` }],
+              peers: mode === 'p'
+                ? [{ key: `kv.keyval.${op}.p`, label: `idb-keyval \`${op}Many\`` }, { key: `kv.dexie.${op}.p`, label: `Dexie \`${op === 'set' ? 'bulkPut' : 'bulkGet'}\`` }]
+                : [{ key: `kv.keyval.${op}.${mode}`, label: `idb-keyval \`${op}\`` }, { key: `kv.dexie.${op}.${mode}`, label: `Dexie \`${op === 'set' ? 'put' : 'get'}\`` }],
               kind: 'throughput', ratio: 'speedup',
             });
           }
         }
       }
-      const all = ops.flatMap(([op]) => [`${op}.c`, `${op}.s`]);
-      const idbParts = ['set.c', 'get.c', 'set.s', 'get.s'];
+      const all = ops.flatMap(([op]) => [`${op}.c`, `${op}.p`, `${op}.s`]);
+      const idbParts = ['set.c', 'get.c', 'set.p', 'get.p', 'set.s', 'get.s'];
       await group(`kv: ${N} keys concurrent, ${KV_SEQ} awaited`, kvRows, async () => {
         for (let r = 0; r < RUNS; r++) {
           await measureParts(bench, 'kv.larder', all, 'kvLarder', { db: fresh('kv'), n: N, m: KV_SEQ });

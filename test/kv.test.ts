@@ -271,6 +271,23 @@ describe('MULTI / EXEC / WATCH', () => {
     expect(await kv.get('b')).toBeNull();
   });
 
+  it('execAsPipeline runs each command on its own: a bad one fails alone, the rest apply', async () => {
+    const s = await mem();
+    const kv = s.kv;
+    let messages = 0;
+    const r = await kv.multi().set('p', '1').incr('p').addCommand(['NOSUCH']).hSet('ph', 'f', 'v').get('p').execAsPipeline();
+    expect(r.slice(0, 2)).toEqual(['OK', 2]);
+    expect(r[2]).toBeInstanceOf(LarderError);
+    expect((r[2] as LarderError).message).toMatch(/^ERR unknown command 'NOSUCH'/);
+    expect(r.slice(3)).toEqual([1, '2']);
+    // One message for the whole pipeline: one commit, one change event.
+    s.on('change', () => void messages++);
+    await kv.multi().set('q1', '1').set('q2', '2').set('q3', '3').execAsPipeline();
+    await new Promise((res) => setTimeout(res, 20));
+    expect(messages).toBe(1);
+    expect(await kv.mGet(['q1', 'q2', 'q3'])).toEqual(['1', '2', '3']);
+  });
+
   it('WATCH: EXEC returns null when a watched key changed', async () => {
     const s = await mem();
     const a = s.kv.duplicate(), b = s.kv.duplicate();

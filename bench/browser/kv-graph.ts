@@ -11,13 +11,13 @@
  * before the next.
  */
 import Dexie, { type Table } from 'dexie';
-import { get as kvGet, set as kvSet } from 'idb-keyval';
+import { get as kvGet, getMany as kvGetMany, set as kvSet, setMany as kvSetMany } from 'idb-keyval';
 import { openStore } from '../../src/index.js';
 import { CYPHER, CYPHER_AGE, graphologySuite, makeGraph } from '../graph-suite.js';
 import { deleteDexie, deleteIdb, openKeyval } from './peers.js';
 import { rng } from './records.js';
 import type { Params, Sample } from './workloads.js';
-import { need } from './params.js';
+import { KV_PIPELINE, need } from './params.js';
 
 const now = (): number => performance.now();
 
@@ -81,6 +81,13 @@ class MapZset {
   }
 }
 
+/** `idx` cut into pipelines of KV_PIPELINE. */
+function pipelines(idx: number[]): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < idx.length; i += KV_PIPELINE) out.push(idx.slice(i, i + KV_PIPELINE));
+  return out;
+}
+
 /** Checks a reply count, so a broken side cannot look fast. */
 function expect(what: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${what}: ${got}, expected ${want}`);
@@ -89,7 +96,9 @@ function expect(what: string, got: number, want: number): void {
 export const kvGraphWorkloads = {
   /**
    * Larder `store.kv`: SET, GET, INCR, HSET, ZADD, ZRANGE, `n` of each concurrently (parts
-   * `<op>.c`), then `m` of each awaited one at a time on the same keys (parts `<op>.s`).
+   * `<op>.c`), then `n` of each in pipelines of KV_PIPELINE (`multi()...execAsPipeline()`, each
+   * awaited before the next; parts `<op>.p`), then `m` of each awaited one at a time on the same
+   * keys (parts `<op>.s`).
    */
   async kvLarder(p: Params): Promise<Sample> {
     const n = need(p.n, 'n');
@@ -110,6 +119,26 @@ export const kvGraphWorkloads = {
       await timed(parts, 'zadd.c', n, () => Promise.all(idx.map((i) => kv.zAdd('z', { score: zScore(i, n), value: zMember(i) }))));
       await timed(parts, 'zrange.c', n, async () => {
         const rs = await Promise.all(idx.map((i) => kv.zRange('z', i, i + 9, { BY: 'SCORE' })));
+        expect('ZRANGE members', rs.reduce((a, r) => a + r.length, 0), idx.reduce((a, i) => a + Math.min(10, n - i), 0));
+      });
+      const pipes = pipelines(idx);
+      const pipe = async (queue: (q: ReturnType<typeof kv.multi>, i: number) => void): Promise<unknown[]> => {
+        const replies: unknown[] = [];
+        for (const p of pipes) {
+          const q = kv.multi();
+          for (const i of p) queue(q, i);
+          for (const r of await q.execAsPipeline()) replies.push(r);
+        }
+        return replies;
+      };
+      await timed(parts, 'set.p', n, () => pipe((q, i) => q.set(kKey(i), kvValue(i + 2))));
+      await timed(parts, 'get.p', n, async () => expect('GET hits', (await pipe((q, i) => q.get(kKey(i)))).filter((v) => v !== null).length, n));
+      await timed(parts, 'incr.p', n, () => pipe((q, i) => q.incr(cKey(i))));
+      await timed(parts, 'hset.p', n, () => pipe((q, i) => q.hSet(hKey(i), hField(i), kvValue(i + 2))));
+      await timed(parts, 'zadd.p', n, () => pipe((q, i) => q.zAdd('z', { score: zScore(i, n) + 0.25, value: zMember(i) })));
+      await timed(parts, 'zrange.p', n, async () => {
+        // The pipelined ZADD moved every score up by 0.25: the same 10-member windows, shifted.
+        const rs = (await pipe((q, i) => q.zRange('z', i + 0.25, i + 9.25, { BY: 'SCORE' }))) as string[][];
         expect('ZRANGE members', rs.reduce((a, r) => a + r.length, 0), idx.reduce((a, i) => a + Math.min(10, n - i), 0));
       });
       const ks = picks(n, m, 21);
@@ -158,6 +187,14 @@ export const kvGraphWorkloads = {
     await timed(parts, 'hset.c', n, () => Promise.all(idx.map((i) => hset(hKey(i), hField(i), kvValue(i)))));
     await timed(parts, 'zadd.c', n, () => Promise.all(idx.map((i) => zadd(zMember(i), zScore(i, n)))));
     await timed(parts, 'zrange.c', n, () => Promise.all(idx.map((i) => zrange(i, i + 9))));
+    const pipes = pipelines(idx);
+    const pipe = async (run: (i: number) => Promise<unknown>): Promise<void> => { for (const p of pipes) await Promise.all(p.map(run)); };
+    await timed(parts, 'set.p', n, () => pipe((i) => set(kKey(i), kvValue(i + 2))));
+    await timed(parts, 'get.p', n, () => pipe((i) => get(kKey(i))));
+    await timed(parts, 'incr.p', n, () => pipe((i) => incr(cKey(i))));
+    await timed(parts, 'hset.p', n, () => pipe((i) => hset(hKey(i), hField(i), kvValue(i + 2))));
+    await timed(parts, 'zadd.p', n, () => pipe((i) => zadd(zMember(i), zScore(i, n) + 0.25)));
+    await timed(parts, 'zrange.p', n, () => pipe((i) => zrange(i + 0.25, i + 9.25)));
     const ks = picks(n, m, 21);
     await timed(parts, 'set.s', m, async () => { for (const i of ks) await set(kKey(i), kvValue(i + 1)); });
     await timed(parts, 'get.s', m, async () => { for (const i of ks) await get(kKey(i)); });
@@ -169,7 +206,7 @@ export const kvGraphWorkloads = {
     return { ms: 0, ops: 0, parts };
   },
 
-  /** idb-keyval `set`/`get`: `n` concurrently, then `m` awaited one at a time. */
+  /** idb-keyval `set`/`get`: `n` concurrently, `n` as `setMany`/`getMany` of KV_PIPELINE, then `m` awaited one at a time. */
   async kvKeyval(p: Params): Promise<Sample> {
     const n = need(p.n, 'n');
     const m = need(p.m, 'm');
@@ -184,6 +221,13 @@ export const kvGraphWorkloads = {
         const vals = await Promise.all(idx.map((i) => kvGet(kKey(i), db.store)));
         expect('get hits', vals.filter((v) => v !== undefined).length, n);
       });
+      const pipes = pipelines(idx);
+      await timed(parts, 'set.p', n, async () => { for (const p of pipes) await kvSetMany(p.map((i) => [kKey(i), kvValue(i + 2)]), db.store); });
+      await timed(parts, 'get.p', n, async () => {
+        let hits = 0;
+        for (const p of pipes) hits += (await kvGetMany(p.map(kKey), db.store)).filter((v) => v !== undefined).length;
+        expect('getMany hits', hits, n);
+      });
       const ks = picks(n, m, 21);
       await timed(parts, 'set.s', m, async () => { for (const i of ks) await kvSet(kKey(i), kvValue(i + 1), db.store); });
       await timed(parts, 'get.s', m, async () => { for (const i of ks) if ((await kvGet(kKey(i), db.store)) === undefined) throw new Error('get missed'); });
@@ -194,7 +238,7 @@ export const kvGraphWorkloads = {
     }
   },
 
-  /** Dexie `put`/`get` on an out-of-line-keyed table: `n` concurrently, then `m` awaited one at a time. */
+  /** Dexie `put`/`get` on an out-of-line-keyed table: `n` concurrently, `n` as `bulkPut`/`bulkGet` of KV_PIPELINE, then `m` awaited one at a time. */
   async kvDexie(p: Params): Promise<Sample> {
     const n = need(p.n, 'n');
     const m = need(p.m, 'm');
@@ -208,6 +252,13 @@ export const kvGraphWorkloads = {
       await timed(parts, 'get.c', n, async () => {
         const vals = await Promise.all(idx.map((i) => db.kv.get(kKey(i))));
         expect('get hits', vals.filter((v) => v !== undefined).length, n);
+      });
+      const pipes = pipelines(idx);
+      await timed(parts, 'set.p', n, async () => { for (const p of pipes) await db.kv.bulkPut(p.map((i) => kvValue(i + 2)), p.map(kKey)); });
+      await timed(parts, 'get.p', n, async () => {
+        let hits = 0;
+        for (const p of pipes) hits += (await db.kv.bulkGet(p.map(kKey))).filter((v) => v !== undefined).length;
+        expect('bulkGet hits', hits, n);
       });
       const ks = picks(n, m, 21);
       await timed(parts, 'set.s', m, async () => { for (const i of ks) await db.kv.put(kvValue(i + 1), kKey(i)); });

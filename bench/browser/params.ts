@@ -3,3 +3,6 @@ export function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`missing parameter ${what}`);
   return v;
 }
+
+/** Commands per pipeline in the kv benchmark's pipelined parts (`<op>.p`): sent, awaited, then the next. */
+export const KV_PIPELINE = 1000;

@@ -105,11 +105,11 @@ export function benchPlan(n: number, prefix: string): Plan {
       { key: 'kv.dexie', label: 'Dexie', name: 'kvDexie', params: { db: db('kv-dx'), n: kvPeerN, m: kvSeq } },
     ],
     pairs: [
-      ...(['set', 'get'] as const).flatMap((op) => (['c', 's'] as const).flatMap((mode) => {
-        const what = `${op.toUpperCase()}, ${mode === 'c' ? 'concurrent' : 'awaited'}`;
+      ...(['set', 'get'] as const).flatMap((op) => (['c', 'p', 's'] as const).flatMap((mode) => {
+        const what = `${op.toUpperCase()}, ${mode === 'c' ? 'concurrent' : mode === 'p' ? 'pipelined' : 'awaited'}`;
         return [
-          { op: what, ours: `kv.larder/${op}.${mode}`, peer: `kv.keyval/${op}.${mode}`, peerLabel: 'idb-keyval' },
-          { op: what, ours: `kv.larder/${op}.${mode}`, peer: `kv.dexie/${op}.${mode}`, peerLabel: 'Dexie' },
+          { op: what, ours: `kv.larder/${op}.${mode}`, peer: `kv.keyval/${op}.${mode}`, peerLabel: mode === 'p' ? `idb-keyval ${op}Many` : 'idb-keyval' },
+          { op: what, ours: `kv.larder/${op}.${mode}`, peer: `kv.dexie/${op}.${mode}`, peerLabel: mode === 'p' ? `Dexie ${op === 'set' ? 'bulkPut' : 'bulkGet'}` : 'Dexie' },
         ];
       })),
       ...kvOps.map(([op, cmd]) => ({ op: `${cmd}, concurrent`, ours: `kv.larder/${op}.c`, peer: `kv.map/${op}.c`, peerLabel: 'Map (in-memory ceiling)' })),

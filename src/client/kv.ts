@@ -227,6 +227,14 @@ export class KvApi {
     return this.execQueued(cmds);
   }
 
+  /**
+   * @internal Used by KvMulti.execAsPipeline: every command as its own call, all issued in this
+   * tick, so they travel in one message; a failed command's slot holds its LarderError.
+   */
+  pipelineWith(cmds: Array<{ args: RedisArg[]; t?: Transform }>): Promise<any[]> {
+    return Promise.all(cmds.map((c) => (this.run(c.args, c.t) as Promise<any>).catch((e: unknown) => e)));
+  }
+
   // ---- pub/sub and keyspace notifications ----
 
   private ensureFeed(): void {
@@ -651,6 +659,12 @@ export type KvMulti = {
   addCommand(args: RedisArg[]): KvMulti;
   /** Runs the queued commands atomically; null when a WATCHed key changed. */
   exec(): Promise<any[] | null>;
+  /**
+   * Sends the queued commands together but not as a transaction (node-redis's execAsPipeline):
+   * one message to the worker, each command run on its own; a failed command's slot holds its
+   * LarderError. WATCH does not apply.
+   */
+  execAsPipeline(): Promise<any[]>;
   /** Drops the queued commands. */
   discard(): void;
 };
@@ -671,6 +685,11 @@ class KvMultiImpl extends KvApi {
     const cmds = this.cmds;
     this.cmds = [];
     return this.parent.execWith(cmds);
+  }
+  execAsPipeline(): Promise<any[]> {
+    const cmds = this.cmds;
+    this.cmds = [];
+    return this.parent.pipelineWith(cmds);
   }
   discard(): void {
     this.cmds = [];
