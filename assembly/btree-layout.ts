@@ -25,10 +25,13 @@ export const T_FIRST: usize = 12;
 export const T_LAST: usize = 16;
 export const T_SIZE: usize = 32;
 
-// ---- Node header (16 bytes): [n u16][isLeaf u8][_ u8][prev u32][next u32][_ u32] ----
+// ---- Node header (16 bytes): [n u16][isLeaf u8][_ u8][prev u32][next u32][skip u32] ----
 // A leaf's n is its entry count; an inner node's n is its child count (n - 1 separators).
+// skip: every key (leaf) or separator (inner) in the node starts with the same `skip` bytes, and
+// the node's prefix slots hold the 8 bytes that follow them (see prefixAt).
 const N_PREV: usize = 4;
 const N_NEXT: usize = 8;
+const N_SKIP: usize = 12;
 const HDR: usize = 16;
 
 // Leaf: header, prefix[LEAF_CAP] u64, entry[LEAF_CAP] u32.
@@ -52,6 +55,10 @@ export const INNER_SIZE: usize = IN_CHILD + (<usize>INNER_CAP << 2);
 @inline export function prevLeaf(node: usize): usize { return <usize>load<u32>(node, N_PREV); }
 // @ts-ignore: decorator
 @inline export function nextLeaf(node: usize): usize { return <usize>load<u32>(node, N_NEXT); }
+// @ts-ignore: decorator
+@inline export function nodeSkip(node: usize): u32 { return load<u32>(node, N_SKIP); }
+// @ts-ignore: decorator
+@inline export function setNodeSkip(node: usize, s: u32): void { store<u32>(node, s, N_SKIP); }
 // @ts-ignore: decorator
 @inline export function setPrevLeaf(node: usize, p: usize): void { store<u32>(node, <u32>p, N_PREV); }
 // @ts-ignore: decorator
@@ -179,11 +186,36 @@ function shortPrefix(p: usize, len: u32): u64 {
 }
 
 /**
+ * The 8 bytes of a key after its first `skip` (zero-padded, big-endian): a node's prefix slot.
+ * Within one node every key shares its first `skip` bytes, so comparing these orders them as
+ * prefix() orders keys in general.
+ */
+// @ts-ignore: decorator
+@inline export function prefixAt(p: usize, len: u32, skip: u32): u64 {
+  return len <= skip ? 0 : prefix(p + skip, len - skip);
+}
+
+/** Length of the common prefix of two keys, at most `max`. */
+export function lcp(a: usize, la: u32, b: usize, lb: u32, max: u32): u32 {
+  let n = la < lb ? la : lb;
+  if (n > max) n = max;
+  let i: u32 = 0;
+  while (i + 8 <= n && load<u64>(a + i) == load<u64>(b + i)) i += 8;
+  while (i < n && load<u8>(a + i) == load<u8>(b + i)) i++;
+  return i;
+}
+
+/**
  * Compares two keys whose prefixes are equal (so their first min(8, la, lb) bytes are equal).
  */
 export function cmpTail(a: usize, la: u32, b: usize, lb: u32): i32 {
+  return cmpFrom(a, la, b, lb, 8);
+}
+
+/** Compares two keys whose first min(from, la, lb) bytes are known to be equal. */
+export function cmpFrom(a: usize, la: u32, b: usize, lb: u32, from: u32): i32 {
   let n = la < lb ? la : lb;
-  let i: u32 = n < 8 ? n : 8;
+  let i: u32 = n < from ? n : from;
   while (i + 8 <= n) {
     const x = load<u64>(a + i);
     const y = load<u64>(b + i);

@@ -6,10 +6,10 @@
 import {
   LEAF_CAP, LEAF_MIN, INNER_CAP, INNER_MIN, MAX_DEPTH,
   T_ROOT, T_HEIGHT, T_COUNT, T_FIRST, T_LAST,
-  nodeN, setNodeN, isLeaf, prevLeaf, nextLeaf, setPrevLeaf, setNextLeaf,
+  nodeN, setNodeN, nodeSkip, setNodeSkip, isLeaf, prevLeaf, nextLeaf, setPrevLeaf, setNextLeaf,
   lpfxAt, lentAt, lent, lpfx, ipfxAt, isepAt, ichildAt, ichild, isep, ipfx,
   newLeaf, newInner, freeLeaf, freeInner, entrySize, eKlen, eVlen, eKey, newEntry, freeEntry,
-  sLen, sKey, freeSep, newSep, prefix, cmpTail,
+  sLen, sKey, freeSep, newSep, prefix, prefixAt, lcp, cmpTail, cmpFrom,
 } from "./btree-layout";
 import { alloc, free } from "./memory";
 
@@ -32,10 +32,31 @@ export let found: bool = false;
 // ------------------------------------------------------------------------------------------
 // Search
 
+/**
+ * Where a key stands against the first `skip` bytes every key of a node shares (`c` is one of
+ * those keys): -1 below all of them, 1 above all of them, 0 when it starts with them too.
+ */
+function side(kp: usize, kl: u32, c: usize, skip: u32): i32 {
+  const m = kl < skip ? kl : skip;
+  const i = lcp(kp, kl, c, skip, m);
+  if (i < m) return load<u8>(kp + i) < load<u8>(c + i) ? -1 : 1;
+  return kl < skip ? -1 : 0; // a proper prefix of the shared bytes sorts first
+}
+
 /** Lower bound of the key in a leaf; sets `found` when the entry at the result equals it. */
-export function leafFind(leaf: usize, kp: usize, kl: u32, pk: u64): u32 {
+export function leafFind(leaf: usize, kp: usize, kl: u32): u32 {
   let lo: u32 = 0;
   let hi: u32 = nodeN(leaf);
+  const skip = nodeSkip(leaf);
+  found = false;
+  if (skip != 0 && hi != 0) {
+    const e0 = lent(leaf, 0);
+    const sd = side(kp, kl, eKey(e0), skip);
+    if (sd < 0) return 0;
+    if (sd > 0) return hi;
+  }
+  const pk = prefixAt(kp, kl, skip);
+  const from = skip + 8;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const pm = lpfx(leaf, mid);
@@ -43,21 +64,29 @@ export function leafFind(leaf: usize, kp: usize, kl: u32, pk: u64): u32 {
     else if (pm > pk) hi = mid;
     else {
       const e = lent(leaf, mid);
-      const c = cmpTail(eKey(e), eKlen(e), kp, kl);
+      const c = cmpFrom(eKey(e), eKlen(e), kp, kl, from);
       if (c < 0) lo = mid + 1;
       else if (c > 0) hi = mid;
       else { found = true; return mid; }
     }
   }
-  found = false;
   return lo;
 }
 
 /** Index of the child whose range holds the key: the number of separators <= key. */
 // @ts-ignore: decorator
-@inline function innerFind(node: usize, kp: usize, kl: u32, pk: u64): u32 {
+@inline function innerFind(node: usize, kp: usize, kl: u32): u32 {
   let lo: u32 = 0;
   let hi: u32 = nodeN(node) - 1;
+  const skip = nodeSkip(node);
+  if (skip != 0 && hi != 0) {
+    const s0 = isep(node, 0);
+    const sd = side(kp, kl, sKey(s0), skip);
+    if (sd < 0) return 0;
+    if (sd > 0) return hi;
+  }
+  const pk = prefixAt(kp, kl, skip);
+  const from = skip + 8;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const pm = ipfx(node, mid);
@@ -65,7 +94,7 @@ export function leafFind(leaf: usize, kp: usize, kl: u32, pk: u64): u32 {
     else if (pm > pk) hi = mid;
     else {
       const s = isep(node, mid);
-      const c = cmpTail(sKey(s), sLen(s), kp, kl);
+      const c = cmpFrom(sKey(s), sLen(s), kp, kl, from);
       if (c < 0) lo = mid + 1;
       else if (c > 0) hi = mid;
       else return mid + 1;
@@ -74,12 +103,107 @@ export function leafFind(leaf: usize, kp: usize, kl: u32, pk: u64): u32 {
   return lo;
 }
 
+// ------------------------------------------------------------------------------------------
+// Shared-prefix upkeep: a node's skip is 0 or at most the common prefix of its keys (it may be less:
+// deletes never lower it, and it is recomputed only when a node's keys change wholesale). An
+// insert that does not share the skip bytes lowers it; splits, merges and redistributions reset
+// it to the common prefix of the node's first and last keys (the keys are sorted, so that is the
+// common prefix of all of them) and rewrite the prefix slots when it changes.
+
+/**
+ * The least skip worth using: below it the node's keys differ early enough for prefix slots from
+ * byte 0 to order them, and reading one key per node to check the shared bytes would cost more
+ * than it saves (random keys share a byte or two per leaf).
+ */
+const MIN_SKIP: u32 = 4;
+
+/** The skip to use for keys whose common prefix is `l` bytes. */
+// @ts-ignore: decorator
+@inline function usable(l: u32): u32 { return l < MIN_SKIP ? 0 : l; }
+
+/** Rewrites every prefix slot of a leaf for skip `s` and records `s`. */
+function setLeafSkip(leaf: usize, s: u32): void {
+  setNodeSkip(leaf, s);
+  const n = nodeN(leaf);
+  for (let i: u32 = 0; i < n; i++) {
+    const e = lent(leaf, i);
+    store<u64>(lpfxAt(leaf, i), prefixAt(eKey(e), eKlen(e), s));
+  }
+}
+
+/** Rewrites every prefix slot of an inner node for skip `s` and records `s`. */
+function setInnerSkip(node: usize, s: u32): void {
+  setNodeSkip(node, s);
+  const n = nodeN(node);
+  for (let i: u32 = 0; i + 1 < n; i++) {
+    const sp = isep(node, i);
+    store<u64>(ipfxAt(node, i), prefixAt(sKey(sp), sLen(sp), s));
+  }
+}
+
+/**
+ * Resets a leaf's skip to the common prefix of its keys. `slotSkip` is the skip its prefix slots
+ * were written for (u32.MAX_VALUE: not consistent, always rewrite).
+ */
+function resetLeaf(leaf: usize, slotSkip: u32): void {
+  const n = nodeN(leaf);
+  let s: u32 = 0;
+  if (n > 0) {
+    const a = lent(leaf, 0);
+    const b = lent(leaf, n - 1);
+    s = usable(lcp(eKey(a), eKlen(a), eKey(b), eKlen(b), u32.MAX_VALUE));
+  }
+  if (s != slotSkip) setLeafSkip(leaf, s);
+  else setNodeSkip(leaf, s);
+}
+
+/** resetLeaf for an inner node (its separators). */
+function resetInner(node: usize, slotSkip: u32): void {
+  const n = nodeN(node);
+  let s: u32 = 0;
+  if (n > 1) {
+    const a = isep(node, 0);
+    const b = isep(node, n - 2);
+    s = usable(lcp(sKey(a), sLen(a), sKey(b), sLen(b), u32.MAX_VALUE));
+  }
+  if (s != slotSkip) setInnerSkip(node, s);
+  else setNodeSkip(node, s);
+}
+
+/** Lowers a non-empty leaf's skip, if needed, so that the key at kp shares it; returns the skip. */
+function leafAdmit(leaf: usize, kp: usize, kl: u32): u32 {
+  const s = nodeSkip(leaf);
+  if (s == 0) return 0;
+  const e0 = lent(leaf, 0);
+  const l = usable(lcp(kp, kl, eKey(e0), eKlen(e0), s));
+  if (l < s) setLeafSkip(leaf, l);
+  return l;
+}
+
+/**
+ * leafAdmit for separator `sep` joining an inner node; `ref` is the index of another separator
+ * of the node to compare with, or -1 when `sep` is (or will be) its only one.
+ */
+function innerAdmit(node: usize, sep: usize, ref: i32): u32 {
+  const s = nodeSkip(node);
+  if (s == 0) return 0;
+  if (ref < 0) {
+    const l = usable(sLen(sep) < s ? sLen(sep) : s);
+    setNodeSkip(node, l);
+    return l;
+  }
+  const r = isep(node, <u32>ref);
+  const l = usable(lcp(sKey(sep), sLen(sep), sKey(r), sLen(r), s));
+  if (l < s) setInnerSkip(node, l);
+  return l;
+}
+
 /** Descends to the leaf that holds (or would hold) the key, recording the path. */
-export function descend(t: usize, kp: usize, kl: u32, pk: u64): usize {
+export function descend(t: usize, kp: usize, kl: u32): usize {
   let node = <usize>load<u32>(t, T_ROOT);
   const h = load<u32>(t, T_HEIGHT);
   for (let l: u32 = 0; l < h; l++) {
-    const ci = innerFind(node, kp, kl, pk);
+    const ci = innerFind(node, kp, kl);
     store<u32>(pathNode + (<usize>l << 2), <u32>node);
     store<u32>(pathIdx + (<usize>l << 2), ci);
     node = ichild(node, ci);
@@ -91,10 +215,9 @@ export function descend(t: usize, kp: usize, kl: u32, pk: u64): usize {
 export function findEntry(t: usize, kp: usize, kl: u32): usize {
   let node = <usize>load<u32>(t, T_ROOT);
   if (node == 0) return 0;
-  const pk = prefix(kp, kl);
   const h = load<u32>(t, T_HEIGHT);
-  for (let l: u32 = 0; l < h; l++) node = ichild(node, innerFind(node, kp, kl, pk));
-  const i = leafFind(node, kp, kl, pk);
+  for (let l: u32 = 0; l < h; l++) node = ichild(node, innerFind(node, kp, kl));
+  const i = leafFind(node, kp, kl);
   return found ? lent(node, i) : 0;
 }
 
@@ -119,26 +242,25 @@ function descendRight(t: usize): usize {
  * when the new value fits the entry block's size class).
  */
 export function put(t: usize, kp: usize, kl: u32, vp: usize, vl: u32): i32 {
-  const pk = prefix(kp, kl);
   const root = <usize>load<u32>(t, T_ROOT);
   if (root == 0) {
     const leaf = newLeaf();
-    store<u64>(lpfxAt(leaf, 0), pk);
     store<u32>(lentAt(leaf, 0), <u32>newEntry(kp, kl, vp, vl));
     setNodeN(leaf, 1);
+    resetLeaf(leaf, u32.MAX_VALUE);
     store<u32>(t, <u32>leaf, T_ROOT);
     store<u32>(t, <u32>leaf, T_FIRST);
     store<u32>(t, <u32>leaf, T_LAST);
     store<u32>(t, 1, T_COUNT);
     return 1;
   }
-  const leaf = descend(t, kp, kl, pk);
-  const pos = leafFind(leaf, kp, kl, pk);
+  const leaf = descend(t, kp, kl);
+  const pos = leafFind(leaf, kp, kl);
   if (found) {
     replaceValue(leaf, pos, vp, vl);
     return 0;
   }
-  leafInsert(t, leaf, pos, newEntry(kp, kl, vp, vl), pk);
+  leafInsert(t, leaf, pos, newEntry(kp, kl, vp, vl));
   store<u32>(t, load<u32>(t, T_COUNT) + 1, T_COUNT);
   return 1;
 }
@@ -161,9 +283,11 @@ function replaceValue(leaf: usize, pos: u32, vp: usize, vl: u32): void {
   store<u32>(lentAt(leaf, pos), <u32>n);
 }
 
-/** Inserts entry e (prefix pk) at pos in the leaf the path leads to, splitting if full. */
-function leafInsert(t: usize, leaf: usize, pos: u32, e: usize, pk: u64): void {
+/** Inserts entry e at pos in the (non-empty) leaf the path leads to, splitting if full. */
+function leafInsert(t: usize, leaf: usize, pos: u32, e: usize): void {
   const n = nodeN(leaf);
+  const skip = leafAdmit(leaf, eKey(e), eKlen(e));
+  const pk = prefixAt(eKey(e), eKlen(e), skip);
   if (n < LEAF_CAP) {
     const m = <usize>(n - pos);
     memory.copy(lpfxAt(leaf, pos + 1), lpfxAt(leaf, pos), m << 3);
@@ -192,6 +316,9 @@ function leafInsert(t: usize, leaf: usize, pos: u32, e: usize, pk: u64): void {
   memory.copy(lentAt(right, 0), tmpPtr + (<usize>lc << 2), <usize>(total - lc) << 2);
   setNodeN(leaf, lc);
   setNodeN(right, total - lc);
+  // Each half's keys share at least the old skip, often more: its slots are rewritten if so.
+  resetLeaf(leaf, skip);
+  resetLeaf(right, skip);
   setPrevLeaf(right, leaf);
   setNextLeaf(right, next);
   if (next != 0) setPrevLeaf(next, right);
@@ -208,15 +335,14 @@ function leafInsert(t: usize, leaf: usize, pos: u32, e: usize, pk: u64): void {
  * path, splitting upwards as needed; level -1 means `left` was the root.
  */
 function insertParent(t: usize, level: i32, left: usize, sep: usize, right: usize, append: bool): void {
-  let sp = prefix(sKey(sep), sLen(sep));
   for (;;) {
     if (level < 0) {
       const r = newInner();
       store<u32>(ichildAt(r, 0), <u32>left);
       store<u32>(ichildAt(r, 1), <u32>right);
       store<u32>(isepAt(r, 0), <u32>sep);
-      store<u64>(ipfxAt(r, 0), sp);
       setNodeN(r, 2);
+      resetInner(r, u32.MAX_VALUE);
       store<u32>(t, <u32>r, T_ROOT);
       store<u32>(t, load<u32>(t, T_HEIGHT) + 1, T_HEIGHT);
       return;
@@ -224,6 +350,8 @@ function insertParent(t: usize, level: i32, left: usize, sep: usize, right: usiz
     const p = pathNodeAt(<u32>level);
     const ci = pathIdxAt(<u32>level);
     const n = nodeN(p);
+    const skip = innerAdmit(p, sep, n > 1 ? 0 : -1);
+    const sp = prefixAt(sKey(sep), sLen(sep), skip);
     if (n < INNER_CAP) {
       const m = <usize>(n - 1 - ci);
       memory.copy(ipfxAt(p, ci + 1), ipfxAt(p, ci), m << 3);
@@ -257,7 +385,8 @@ function insertParent(t: usize, level: i32, left: usize, sep: usize, right: usiz
     memory.copy(isepAt(r, 0), tmpPtr + (<usize>lc << 2), <usize>(total - lc - 1) << 2);
     setNodeN(p, lc);
     setNodeN(r, total - lc);
-    sp = load<u64>(tmpPfx + (<usize>(lc - 1) << 3));
+    resetInner(p, skip);
+    resetInner(r, skip);
     sep = <usize>load<u32>(tmpPtr + (<usize>(lc - 1) << 2));
     left = p;
     right = r;
@@ -267,24 +396,24 @@ function insertParent(t: usize, level: i32, left: usize, sep: usize, right: usiz
 
 /** Appends an entry whose key exceeds every key in the tree (bulk load). */
 export function appendRight(t: usize, e: usize): void {
-  const pk = prefix(eKey(e), eKlen(e));
   const last = <usize>load<u32>(t, T_LAST);
   if (last == 0) {
     const leaf = newLeaf();
-    store<u64>(lpfxAt(leaf, 0), pk);
     store<u32>(lentAt(leaf, 0), <u32>e);
     setNodeN(leaf, 1);
+    resetLeaf(leaf, u32.MAX_VALUE);
     store<u32>(t, <u32>leaf, T_ROOT);
     store<u32>(t, <u32>leaf, T_FIRST);
     store<u32>(t, <u32>leaf, T_LAST);
   } else {
     const n = nodeN(last);
     if (n < LEAF_CAP) {
-      store<u64>(lpfxAt(last, n), pk);
+      const skip = leafAdmit(last, eKey(e), eKlen(e));
+      store<u64>(lpfxAt(last, n), prefixAt(eKey(e), eKlen(e), skip));
       store<u32>(lentAt(last, n), <u32>e);
       setNodeN(last, n + 1);
     } else {
-      leafInsert(t, descendRight(t), n, e, pk);
+      leafInsert(t, descendRight(t), n, e);
     }
   }
   store<u32>(t, load<u32>(t, T_COUNT) + 1, T_COUNT);
@@ -303,9 +432,8 @@ export function lastEntry(t: usize): usize {
 /** Deletes the key; 1 when it was present, 0 otherwise. */
 export function del(t: usize, kp: usize, kl: u32): i32 {
   if (load<u32>(t, T_ROOT) == 0) return 0;
-  const pk = prefix(kp, kl);
-  const leaf = descend(t, kp, kl, pk);
-  const pos = leafFind(leaf, kp, kl, pk);
+  const leaf = descend(t, kp, kl);
+  const pos = leafFind(leaf, kp, kl);
   if (!found) return 0;
   freeEntry(lent(leaf, pos));
   const n = nodeN(leaf) - 1;
@@ -350,9 +478,9 @@ function fixLeaf(t: usize, leaf: usize, level: u32): void {
   const an = nodeN(a);
   const bn = nodeN(b);
   if (an + bn <= LEAF_CAP) {
-    memory.copy(lpfxAt(a, an), lpfxAt(b, 0), <usize>bn << 3);
     memory.copy(lentAt(a, an), lentAt(b, 0), <usize>bn << 2);
     setNodeN(a, an + bn);
+    resetLeaf(a, u32.MAX_VALUE); // b's slots were written for b's skip
     const nx = nextLeaf(b);
     setNextLeaf(a, nx);
     if (nx != 0) setPrevLeaf(nx, a);
@@ -380,12 +508,17 @@ function fixLeaf(t: usize, leaf: usize, level: u32): void {
     setNodeN(a, na);
     setNodeN(b, bn + k);
   }
+  // Entries moved between two leaves whose slots were written for different skips.
+  resetLeaf(a, u32.MAX_VALUE);
+  resetLeaf(b, u32.MAX_VALUE);
   freeSep(isep(p, si));
   const x = lent(a, nodeN(a) - 1);
   const y = lent(b, 0);
   const s = newSep(eKey(x), eKlen(x), eKey(y), eKlen(y));
   store<u32>(isepAt(p, si), <u32>s);
-  store<u64>(ipfxAt(p, si), prefix(sKey(s), sLen(s)));
+  // Compared with another separator than the one just replaced (si), if p has one.
+  const skip = innerAdmit(p, s, nodeN(p) > 2 ? (si == 0 ? 1 : 0) : -1);
+  store<u64>(ipfxAt(p, si), prefixAt(sKey(s), sLen(s), skip));
 }
 
 /** Repairs the path node at `level` after it lost a child, and so on upwards. */
@@ -420,6 +553,7 @@ function fixInner(t: usize, level: u32): void {
       memory.copy(ipfxAt(a, an), ipfxAt(b, 0), <usize>(bn - 1) << 3);
       memory.copy(ichildAt(a, an), ichildAt(b, 0), <usize>bn << 2);
       setNodeN(a, an + bn);
+      resetInner(a, u32.MAX_VALUE); // separators from b and g, written for their skips
       freeInner(b);
       removeAt(g, si, false);
       level--;
@@ -455,6 +589,10 @@ function fixInner(t: usize, level: u32): void {
       setNodeN(a, na);
       setNodeN(b, bn + k);
     }
+    // Separators rotated through g: every slot of a, b and g is rewritten for its node's skip.
+    resetInner(a, u32.MAX_VALUE);
+    resetInner(b, u32.MAX_VALUE);
+    resetInner(g, u32.MAX_VALUE);
     return;
   }
 }
@@ -509,10 +647,13 @@ function checkNode(t: usize, node: usize, level: u32, height: u32, lo: usize, hi
     if (!isLeaf(node)) { fail(-101); return; }
     if (n > LEAF_CAP) { fail(-102); return; }
     if (n == 0 || (!isRoot && !spine && n < LEAF_MIN)) { fail(-103); return; }
+    const skip = nodeSkip(node);
+    const e0 = lent(node, 0);
     for (let i: u32 = 0; i < n; i++) {
       const e = lent(node, i);
       const kl = eKlen(e);
-      const pk = prefix(eKey(e), kl);
+      if (lcp(eKey(e), kl, eKey(e0), eKlen(e0), skip) != skip) { fail(-121); return; }
+      const pk = prefixAt(eKey(e), kl, skip);
       if (pk != lpfx(node, i)) { fail(-104); return; }
       if (i > 0) {
         const f = lent(node, i - 1);
@@ -531,9 +672,12 @@ function checkNode(t: usize, node: usize, level: u32, height: u32, lo: usize, hi
   if (isLeaf(node)) { fail(-111); return; }
   if (n > INNER_CAP || n < 2) { fail(-112); return; }
   if (!isRoot && !spine && n < INNER_MIN) { fail(-113); return; }
+  const skip = nodeSkip(node);
+  const s0 = isep(node, 0);
   for (let i: u32 = 0; i + 1 < n; i++) {
     const s = isep(node, i);
-    if (ipfx(node, i) != prefix(sKey(s), sLen(s))) { fail(-114); return; }
+    if (lcp(sKey(s), sLen(s), sKey(s0), sLen(s0), skip) != skip) { fail(-122); return; }
+    if (ipfx(node, i) != prefixAt(sKey(s), sLen(s), skip)) { fail(-114); return; }
     if (i > 0) {
       const r = isep(node, i - 1);
       if (fullCmp(sKey(r), sLen(r), sKey(s), sLen(s)) >= 0) { fail(-115); return; }

@@ -3,17 +3,25 @@
  * in unmanaged memory. This file holds the exports (validation, scans, batches); the layout is in
  * btree-layout.ts and the algorithms in btree-ops.ts. The protocol is src/core/exports.ts.
  *
- * Layout. A leaf holds up to LEAF_CAP (64) entries as two parallel arrays: the big-endian first
- * 8 bytes of each key (zero-padded, a u64) and a pointer to the entry block
+ * Layout. A leaf holds up to LEAF_CAP (64) entries as two parallel arrays: 8 bytes of each key
+ * (big-endian, zero-padded, a u64: its *prefix slot*) and a pointer to the entry block
  * `[klen u32][vlen u32][key][value]`, so a binary search mostly compares u64s in the node and
- * touches an entry block only when prefixes tie. An inner node holds up to INNER_CAP (64) children
- * and n - 1 separators, each its own block `[len u32][bytes]` plus its prefix in the node;
- * separators are the *shortest* string between the neighbouring keys at split time, so most fit
- * in the prefix alone. Leaves are linked both ways.
+ * touches an entry block only when prefix slots tie. An inner node holds up to INNER_CAP (64)
+ * children and n - 1 separators, each its own block `[len u32][bytes]` plus its prefix slot in the
+ * node; separators are the *shortest* string between the neighbouring keys at split time, so
+ * most fit in the slot alone. Leaves are linked both ways.
+ *
+ * Prefix slots skip what a node's keys share: a node records `skip`, a length such that all its
+ * keys (or separators) start with the same `skip` bytes, and each slot holds the 8 bytes after
+ * them. Keys of one model share long prefixes (a tag, a collection or graph name, an id's fixed
+ * part); slots of their first 8 bytes would all tie, and every comparison would read an entry
+ * block. A search first compares the key with the shared bytes once per node (reading one key of
+ * the node): a key that differs there lies before or after the whole node.
  *
  * Invariants (checked by `treeCheck`, which the tests run after random operation sequences):
  *  1. Order: keys strictly ascend within a leaf and along the leaf chain; every leaf is at depth
- *     `height`. Each node's prefix slots equal prefix(key) of the key/separator beside them.
+ *     `height`. Every key/separator of a node starts with the node's first key's first `skip`
+ *     bytes, and each prefix slot equals prefixAt(key, skip) of the key/separator beside it.
  *  2. Separator bounds: in an inner node, separators strictly ascend and the keys of child i lie in
  *     [sep[i-1], sep[i]) (unbounded at the ends, narrowed by the ancestors' bounds). Separators
  *     need not equal any stored key; deletes never have to touch them.
@@ -32,7 +40,7 @@
  * the parent); an inner root with one child is collapsed.
  */
 import {
-  T_ROOT, T_COUNT, T_FIRST, T_LAST, T_SIZE, nodeN, nextLeaf, prevLeaf, lent, lpfx,
+  T_ROOT, T_COUNT, T_FIRST, T_LAST, T_SIZE, nodeN, nextLeaf, prevLeaf, lent,
   eKlen, eVlen, eKey, newEntry, prefix, cmpTail,
 } from "./btree-layout";
 import {
@@ -220,8 +228,6 @@ export function treeRange(h: i32, lowLen: i32, highLen: i32, flags: i32, maxEntr
   const hasHigh = (flags & HAS_HIGH) != 0;
   const lowIncl = (flags & LOW_EXCLUSIVE) == 0;
   const highIncl = (flags & HIGH_EXCLUSIVE) == 0;
-  const lpk = hasLow ? prefix(lowP, lowL) : 0;
-  const hpk = hasHigh ? prefix(highP, highL) : 0;
   let cnt: u32 = 0;
   let len: u32 = 0;
   let more: u32 = 0;
@@ -229,8 +235,8 @@ export function treeRange(h: i32, lowLen: i32, highLen: i32, flags: i32, maxEntr
     let leaf: usize;
     let pos: u32 = 0;
     if (hasLow) {
-      leaf = descend(t, lowP, lowL, lpk);
-      pos = leafFind(leaf, lowP, lowL, lpk);
+      leaf = descend(t, lowP, lowL);
+      pos = leafFind(leaf, lowP, lowL);
       if (found && !lowIncl) pos++;
     } else {
       leaf = <usize>load<u32>(t, T_FIRST);
@@ -246,12 +252,9 @@ export function treeRange(h: i32, lowLen: i32, highLen: i32, flags: i32, maxEntr
       }
       const e = lent(leaf, pos);
       if (hasHigh) {
-        const pe = lpfx(leaf, pos);
-        if (pe >= hpk) {
-          if (pe > hpk) break;
-          const c = cmpTail(eKey(e), eKlen(e), highP, highL);
-          if (c > 0 || (c == 0 && !highIncl)) break;
-        }
+        // The entry is read by emit anyway; a full comparison costs no extra memory access.
+        const c = compareKeys(eKey(e), eKlen(e), highP, highL);
+        if (c > 0 || (c == 0 && !highIncl)) break;
       }
       if (cnt >= maxE || len >= maxB) { more = 1; break; }
       len = emit(e, len, keysOnly);
@@ -262,8 +265,8 @@ export function treeRange(h: i32, lowLen: i32, highLen: i32, flags: i32, maxEntr
     let leaf: usize;
     let idx: i32;
     if (hasHigh) {
-      leaf = descend(t, highP, highL, hpk);
-      const pos = leafFind(leaf, highP, highL, hpk);
+      leaf = descend(t, highP, highL);
+      const pos = leafFind(leaf, highP, highL);
       idx = found && highIncl ? <i32>pos : <i32>pos - 1;
     } else {
       leaf = <usize>load<u32>(t, T_LAST);
@@ -280,12 +283,8 @@ export function treeRange(h: i32, lowLen: i32, highLen: i32, flags: i32, maxEntr
       }
       const e = lent(leaf, <u32>idx);
       if (hasLow) {
-        const pe = lpfx(leaf, <u32>idx);
-        if (pe <= lpk) {
-          if (pe < lpk) break;
-          const c = cmpTail(eKey(e), eKlen(e), lowP, lowL);
-          if (c < 0 || (c == 0 && !lowIncl)) break;
-        }
+        const c = compareKeys(eKey(e), eKlen(e), lowP, lowL);
+        if (c < 0 || (c == 0 && !lowIncl)) break;
       }
       if (cnt >= maxE || len >= maxB) { more = 1; break; }
       len = emit(e, len, keysOnly);

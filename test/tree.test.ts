@@ -291,6 +291,22 @@ const wideKey = fc.oneof(
   fc.nat(3000).map((i) => { const k = new Uint8Array(10); k[0] = 7; new DataView(k.buffer).setUint32(6, i); return k; }),
 );
 
+/**
+ * Keys that share long prefixes (the nodes' skip): one of a few 20-40 byte stems that themselves
+ * share their first bytes, plus 0-3 bytes of a tiny alphabet, so keys are often prefixes of one
+ * another and of the stems, and a key routed into a node often differs inside its shared bytes.
+ */
+const STEMS = [
+  bytes('D\x04docs\x02order-2026-11-27-'), bytes('D\x04docs\x02order-2026-11-28-xx'), bytes('D\x04docs\x02order-'),
+  bytes('D\x04docs\x02ordes'), bytes('D\x05drafts\x02order-2026-11-27-00000000000000'), bytes('D\x04docs'),
+];
+const stemKey = fc.tuple(fc.nat(STEMS.length - 1), fc.uint8Array({ maxLength: 3 })).map(([i, tail]) => {
+  const k = new Uint8Array(STEMS[i].length + tail.length);
+  k.set(STEMS[i]);
+  k.set(tail.map((b) => [0, 0x2d, 0x30, 0xff][b & 3]), STEMS[i].length);
+  return k;
+});
+
 /** Deterministic op stream for long runs (fast-check shrinks the seed, not the ops). */
 function* seededOps(seed: number, n: number): Generator<Op> {
   let s = seed >>> 0 || 1;
@@ -321,6 +337,10 @@ function* seededOps(seed: number, n: number): Generator<Op> {
 describe('Tree: differential against a sorted-array model', () => {
   it('small key alphabet (constant collisions)', () => {
     fc.assert(fc.property(fc.array(opsArb(tinyKey, 20, 2), { minLength: 20, maxLength: 300, size: 'max' }), runOps), { numRuns: 400 });
+  });
+
+  it('long shared key prefixes (per-node skip lowered by inserts, reset by splits and merges)', () => {
+    fc.assert(fc.property(fc.array(opsArb(stemKey, 400, 1), { minLength: 20, maxLength: 400, size: 'max' }), runOps), { numRuns: 300 });
   });
 
   it('wide keys, deep trees, batches and bulk loads', () => {
