@@ -313,6 +313,42 @@ describe('checkpoint', () => {
     await r.disk.close();
   });
 
+  it('a big Array snapshot (read in slices): a write made during the checkpoint is not absorbed and goes to the WAL', async () => {
+    fresh();
+    const o = opts({ pageCount: 2, targetPageBytes: 64 * 1024 });
+    const { disk } = await DiskStore.open('sl', o);
+    const model = new Map<string, string>();
+    const ops: WalOp[] = [];
+    for (let i = 0; i < 40_000; i++) ops.push(put(`key${i}`, `v${i}`));
+    applyToModel(model, ops);
+    await disk.append(ops);
+    let ticks = 0;
+    let late: Promise<void> | undefined;
+    const snap = (): Array<[Uint8Array, Uint8Array]> => {
+      const copy = snapshotOf(model)();
+      const tick = (): void => {
+        ticks++;
+        if (ticks === 1) {
+          const more = [put('late', 'x'), put('key7', 'changed')];
+          applyToModel(model, more);
+          late = disk.append(more); // after the snapshot: not in it, not absorbed
+        }
+        if (ticks < 1000) setTimeout(tick, 0);
+      };
+      setTimeout(tick, 0);
+      return copy;
+    };
+    const r = await disk.checkpoint(snap);
+    await late;
+    expect(ticks).toBeGreaterThan(0);
+    expect(r).toMatchObject({ seq: 1, batchesAbsorbed: 0, repartitioned: true });
+    expect([...(await rawAll(factory, 'sl', 'wal')).keys()]).toEqual([2]);
+    await disk.close();
+    const back = await DiskStore.open('sl', o);
+    expect(asMap(back.entries)).toEqual(model);
+    await back.disk.close();
+  });
+
   it('repartitions when pages grow past the target, keeping records few and large', async () => {
     fresh();
     const o = opts({ pageCount: 1, targetPageBytes: 4096 });

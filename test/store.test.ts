@@ -5,6 +5,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { openStore, importInto, LarderError, type Store } from '../src/index.js';
+import { encodeStored } from '../src/client/values.js';
 
 let seq = 0;
 const fresh = (tag: string): string => `t-${tag}-${Date.now()}-${++seq}`;
@@ -158,6 +159,42 @@ describe('store: bad input', () => {
     await s.close();
   });
 
+  it('set and setMany fail with the messages they always had, and setMany writes nothing then', async () => {
+    const s = await open(fresh('bad-many'), { persist: false });
+    const msg = async (p: Promise<unknown>): Promise<string> => {
+      try {
+        await p;
+      } catch (e) {
+        return `${(e as LarderError).code}: ${(e as Error).message}`;
+      }
+      return 'resolved';
+    };
+    const fail = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return `${(e as LarderError).code}: ${(e as Error).message}`;
+      }
+      return 'no error';
+    };
+    expect(await msg(s.set('u', undefined))).toBe(fail(() => encodeStored(undefined, 'values.set')));
+    expect(await msg(s.set('f', { a: [1, () => 1] }))).toBe(fail(() => encodeStored({ a: [1, () => 1] }, 'values.set')));
+    expect(await msg(s.setMany([['a', 1], ['b', undefined]]))).toBe(fail(() => encodeStored(undefined, 'values.setMany entry 1')));
+    expect(await msg(s.setMany([['a', 1], ['b', 2], ['c', { x: Symbol('s') }]]))).toBe(fail(() => encodeStored({ x: Symbol('s') }, 'values.setMany entry 2')));
+    expect(await msg(s.setMany([['a', 1], 'b' as unknown as [string, unknown]]))).toBe('BAD_VALUE: setMany entry 1 is not a [key, value] pair');
+    expect(await msg(s.setMany([['a', 1], [7 as unknown as string, 1]]))).toMatch(/^BAD_VALUE: key must be a string/);
+    expect(await s.count()).toBe(0);
+    await s.close();
+  });
+
+  it('setMany stores values of every size exactly (lengths across varint sizes, a large call)', async () => {
+    const s = await open(fresh('many-sizes'), { persist: false });
+    const entries = Array.from({ length: 3000 }, (_, i) => [`k${i}`, i % 7 === 0 ? new Uint8Array(i) : { i, pad: 'x'.repeat((i * 37) % 300) }] as [string, unknown]);
+    expect(await s.setMany(entries)).toBe(3000);
+    expect(await s.getMany(entries.map((e) => e[0]))).toEqual(entries.map((e) => e[1]));
+    await s.close();
+  });
+
   it('stores a __proto__ key as data without polluting prototypes', async () => {
     const s = await open(fresh('proto'), { persist: false });
     const evil = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}');
@@ -240,6 +277,27 @@ describe('store: change feed, export/import, info, encryption', () => {
     await s.kv.del('k2');
     expect((await s.info()).kv).toEqual({ keys: 2, expires: 1, pubsubChannels: 0, pubsubPatterns: 0, keyspacePatterns: 0 });
     await s.destroy();
+  });
+
+  it('a batch past the checkpoint threshold is answered first, then checkpointed; writes meanwhile survive', async () => {
+    const name = fresh('autocp');
+    const s = await open(name, { checkpointBytes: 2000 });
+    expect(await s.setMany(Array.from({ length: 200 }, (_, i) => [`a${i}`, { i, pad: 'p'.repeat(20) }] as [string, unknown]))).toBe(200);
+    // The checkpoint starts in a task of its own after the reply; these arrive around it.
+    const more = Promise.all(Array.from({ length: 50 }, (_, i) => s.set(`b${i}`, i)));
+    await more;
+    let info = await s.info();
+    for (let i = 0; i < 100 && info.checkpoint.sinceOpen === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      info = await s.info();
+    }
+    expect(info.checkpoint.sinceOpen).toBeGreaterThanOrEqual(1);
+    await s.close();
+    const r = await open(name, { checkpointBytes: 2000 });
+    expect(await r.count()).toBe(250);
+    expect(await r.get('a199')).toEqual({ i: 199, pad: 'p'.repeat(20) });
+    expect(await r.get('b49')).toBe(49);
+    await r.destroy();
   });
 
   it('an encrypted store reopens with its passphrase and refuses without it', async () => {

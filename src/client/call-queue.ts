@@ -2,16 +2,46 @@
  * CallQueue: automatic batching. Calls made in the same tick are carried to the worker in one
  * message; each call's promise settles with its own result. Consecutive calls of the same
  * transaction (or of none) share a message; messages leave in call order.
+ *
+ * Each call is framed and its arguments encoded straight into the queue's message buffer (the
+ * packed form, src/worker/wire.ts) when it is made, and each result is decoded where it lies in
+ * the reply: 100k calls in a tick make one message buffer, not an argument buffer per call, a
+ * list of calls and a copy of it all.
  */
-import { decodeValue, encodeValue } from '../codec/value.js';
+import { ValueWriter, decodeValueAt } from '../codec/value.js';
 import { LarderError, isLarderError, type LarderErrorCode } from '../errors.js';
 import type { Call, WireError, WireResult } from '../worker/protocol.js';
-import { isPackedResults, packCalls, unpackResults } from '../worker/wire.js';
+import { isPackedResults, packCallsFrom, resultSpans, writeCallHead } from '../worker/wire.js';
+
+/**
+ * Writes the encoding of a call's argument list (one array) into the message: for a caller that
+ * builds it from parts (many pre-encoded values) instead of encoding a list of JS values.
+ */
+export type ArgsWriter = (w: ValueWriter) => void;
 
 interface Pending {
-  call: Call;
   resolve(v: unknown): void;
   reject(e: unknown): void;
+}
+
+/** The calls of one message being gathered. */
+interface Segment {
+  tx: number | undefined;
+  items: Pending[];
+  /** Packed: the calls' frames are `w.buf[start, end)`. Null for a plain list. */
+  start: number;
+  end: number;
+  /** A plain list of calls, for a transaction id the packed form cannot carry. */
+  calls: Call[] | null;
+}
+
+/** A call made while another call's arguments were being encoded (see call()). */
+interface Nested {
+  t: string;
+  m: string;
+  tx: number | undefined;
+  args: Uint8Array;
+  p: Pending;
 }
 
 /** Rebuilds a LarderError (a real Error subclass) from its wire form. */
@@ -19,10 +49,18 @@ export function fromWire(w: WireError): LarderError {
   return new LarderError(w.code as LarderErrorCode, w.message, w.details);
 }
 
+/** The message buffer is kept from tick to tick unless a big message grew it past this. */
+const KEEP_BYTES = 1 << 20;
+const T_ARRAY = 0x0e;
+
 /** Batches calls into messages. */
 export class CallQueue {
-  private queue: Pending[] = [];
+  private segments: Segment[] = [];
+  private w = new ValueWriter(4096);
   private scheduled = false;
+  /** True while a call's arguments are being encoded into `w`. */
+  private writing = false;
+  private nested: Nested[] = [];
   private readonly send: (calls: Call[] | Uint8Array) => Promise<WireResult[] | Uint8Array>;
   private closedWith: LarderError | null = null;
 
@@ -36,25 +74,76 @@ export class CallQueue {
 
   /**
    * Queues a call; resolves with its result or rejects with a LarderError. Arguments are encoded
-   * with the value codec now, so what cannot be stored fails here, alone, with BAD_VALUE, and
-   * ObjectIds, Dates, bigints and binary arrive in the worker exactly as given.
+   * with the value codec now, so what cannot be stored fails here, alone, with BAD_VALUE (named
+   * `t.m: ...`), and ObjectIds, Dates, bigints and binary arrive in the worker exactly as given.
+   * `a` is the argument list, or an ArgsWriter that writes its encoding (what it throws rejects
+   * the call as it is).
    */
-  call<T = unknown>(t: string, m: string, a: unknown[], tx?: number): Promise<T> {
+  call<T = unknown>(t: string, m: string, a: unknown[] | ArgsWriter, tx?: number): Promise<T> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    let args: Uint8Array;
-    try {
-      args = encodeValue(a);
-    } catch (e) {
-      return Promise.reject(isLarderError(e) ? new LarderError(e.code, `${t}.${m}: ${e.message}`, e.details) : e);
-    }
-    return new Promise<T>((resolve, reject) => {
-      const call: Call = tx === undefined ? { t, m, a: args } : { t, m, a: args, tx };
-      this.queue.push({ call, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => this.flush());
-      }
+    let p!: Pending;
+    const promise = new Promise<T>((resolve, reject) => {
+      p = { resolve: resolve as (v: unknown) => void, reject };
     });
+    if (this.writing) {
+      // A getter of the value being encoded made this call: it was made first, so it goes first.
+      // Its arguments are encoded on their own, now; the outer call places it (see below).
+      try {
+        this.nested.push({ t, m, tx, args: encodeAlone(a), p });
+      } catch (e) {
+        p.reject(withName(e, t, m, a));
+      }
+      return promise;
+    }
+    const w = this.w;
+    const mark = w.pos;
+    const segCount = this.segments.length;
+    const seg = this.segmentFor(tx);
+    let call: Call | undefined;
+    let failed: unknown;
+    let ok = true;
+    this.writing = true;
+    try {
+      if (seg.calls === null) {
+        writeCallHead(w, t, m, tx === undefined ? 0 : tx + 1);
+        const len = w.beginLength();
+        writeArgs(w, a);
+        w.endLength(len);
+      } else {
+        call = tx === undefined ? { t, m, a: encodeAlone(a) } : { t, m, a: encodeAlone(a), tx };
+      }
+    } catch (e) {
+      ok = false;
+      failed = e;
+    } finally {
+      this.writing = false;
+    }
+    if (this.nested.length > 0) {
+      // Take this call's frame out, queue the nested calls, then put it back after them.
+      const frame = ok && call === undefined ? w.buf.slice(mark, w.pos) : null;
+      w.pos = mark;
+      if (this.segments.length > segCount) this.segments.length = segCount;
+      else seg.end = mark;
+      const nested = this.nested;
+      this.nested = [];
+      for (const n of nested) this.place(n.t, n.m, n.tx, n.args, n.p);
+      if (!ok) p.reject(withName(failed, t, m, a));
+      else if (frame) {
+        const s = this.segmentFor(tx);
+        w.raw(frame);
+        this.add(s, p);
+      } else this.place(t, m, tx, call!.a as Uint8Array, p);
+      return promise;
+    }
+    if (!ok) {
+      w.pos = mark;
+      if (this.segments.length > segCount) this.segments.length = segCount;
+      p.reject(withName(failed, t, m, a));
+      return promise;
+    }
+    if (call) seg.calls!.push(call);
+    this.add(seg, p);
+    return promise;
   }
 
   /** Rejects every later call with `err` (the store was closed). */
@@ -62,28 +151,55 @@ export class CallQueue {
     this.closedWith = err;
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    const q = this.queue;
-    this.queue = [];
-    let start = 0;
-    for (let i = 1; i <= q.length; i++) {
-      if (i === q.length || q[i].call.tx !== q[start].call.tx) {
-        void this.deliver(q.slice(start, i));
-        start = i;
-      }
+  /** The open segment for `tx`: the last one when it is for the same transaction, else a new one. */
+  private segmentFor(tx: number | undefined): Segment {
+    const last = this.segments[this.segments.length - 1];
+    if (last !== undefined && last.tx === tx) return last;
+    const packable = tx === undefined || (Number.isSafeInteger(tx) && tx >= 0 && tx < Number.MAX_SAFE_INTEGER);
+    const seg: Segment = { tx, items: [], start: this.w.pos, end: this.w.pos, calls: packable ? null : [] };
+    this.segments.push(seg);
+    return seg;
+  }
+
+  /** Queues a call whose arguments are already encoded. */
+  private place(t: string, m: string, tx: number | undefined, args: Uint8Array, p: Pending): void {
+    const seg = this.segmentFor(tx);
+    if (seg.calls === null) {
+      writeCallHead(this.w, t, m, tx === undefined ? 0 : tx + 1);
+      this.w.varint(args.length);
+      this.w.raw(args);
+    } else seg.calls.push(tx === undefined ? { t, m, a: args } : { t, m, a: args, tx });
+    this.add(seg, p);
+  }
+
+  private add(seg: Segment, p: Pending): void {
+    if (seg.calls === null) seg.end = this.w.pos;
+    seg.items.push(p);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.flush());
     }
   }
 
-  private async deliver(items: Pending[]): Promise<void> {
-    let results: WireResult[];
+  private flush(): void {
+    this.scheduled = false;
+    const segs = this.segments;
+    this.segments = [];
+    const w = this.w;
+    for (const seg of segs) {
+      if (seg.items.length === 0) continue;
+      // An exact-size buffer per message: posting a view would clone all of `w.buf`.
+      const msg = seg.calls ?? packCallsFrom(seg.items.length, w.buf.subarray(seg.start, seg.end));
+      void this.deliver(seg.items, msg);
+    }
+    w.pos = 0;
+    if (w.buf.length > KEEP_BYTES) this.w = new ValueWriter(4096);
+  }
+
+  private async deliver(items: Pending[], msg: Call[] | Uint8Array): Promise<void> {
+    let reply: WireResult[] | Uint8Array;
     try {
-      const calls = items.map((p) => p.call);
-      // One buffer instead of an object and an ArrayBuffer per call for the browser to clone.
-      const reply = await this.send(packCalls(calls) ?? calls);
-      results = isPackedResults(reply) ? unpackResults(reply) : reply as WireResult[];
-      // A message refused whole (closed store, unreadable message) has one error for all calls.
-      if (results.length === 1 && items.length > 1 && results[0][0] === 0) results = items.map(() => results[0]);
+      reply = await this.send(msg);
     } catch (e) {
       // Arguments were encoded in call(), so a message is only bytes and always clones: what
       // rejects here is the transport or the worker itself.
@@ -91,17 +207,77 @@ export class CallQueue {
       for (const p of items) p.reject(err);
       return;
     }
-    for (let i = 0; i < items.length; i++) {
-      const r = results[i];
-      if (!r) items[i].reject(new LarderError('INTERNAL', 'missing result'));
-      else if (r[0] === 1) {
-        try {
-          items[i].resolve(r[1] instanceof Uint8Array ? decodeValue(r[1]) : r[1]);
-        } catch (e) {
-          items[i].reject(e);
-        }
-      }
-      else items[i].reject(fromWire(r[1]));
+    if (isPackedResults(reply)) settlePacked(items, reply);
+    else settleList(items, reply);
+  }
+}
+
+/** An argument list's encoding error, named after the call; an ArgsWriter's errors are its own. */
+function withName(e: unknown, t: string, m: string, a: unknown[] | ArgsWriter): unknown {
+  if (typeof a === 'function') return e;
+  return isLarderError(e) ? new LarderError(e.code, `${t}.${m}: ${e.message}`, e.details) : e;
+}
+
+function writeArgs(w: ValueWriter, a: unknown[] | ArgsWriter): void {
+  if (typeof a !== 'function') {
+    w.value(a);
+    return;
+  }
+  const start = w.pos;
+  a(w);
+  // An ArgsWriter must write one array; anything else would not decode as an argument list.
+  if (w.pos === start || w.buf[start] !== T_ARRAY) throw new LarderError('INTERNAL', 'an argument writer wrote no argument list');
+}
+
+/** The encoding of an argument list on its own. */
+function encodeAlone(a: unknown[] | ArgsWriter): Uint8Array {
+  const w = new ValueWriter(256);
+  writeArgs(w, a);
+  return w.slice();
+}
+
+/** Settles each call from a packed reply, decoding every result where it lies in the reply. */
+function settlePacked(items: Pending[], reply: Uint8Array): void {
+  let spans: Float64Array;
+  try {
+    spans = resultSpans(reply);
+  } catch (e) {
+    for (const p of items) p.reject(e);
+    return;
+  }
+  const n = spans.length / 3;
+  // A message refused whole (closed store, unreadable message) has one error for all calls.
+  const whole = n === 1 && items.length > 1 && spans[0] === 0;
+  for (let i = 0; i < items.length; i++) {
+    const j = whole ? 0 : i;
+    if (j >= n) {
+      items[i].reject(new LarderError('INTERNAL', 'missing result'));
+      continue;
     }
+    let v: unknown;
+    try {
+      v = decodeValueAt(reply, spans[3 * j + 1], spans[3 * j + 2]);
+    } catch (e) {
+      items[i].reject(e);
+      continue;
+    }
+    if (spans[3 * j] === 1) items[i].resolve(v);
+    else items[i].reject(fromWire(v as WireError));
+  }
+}
+
+/** Settles each call from a reply sent as a list (the worker could not pack its results). */
+function settleList(items: Pending[], reply: WireResult[]): void {
+  const whole = reply.length === 1 && items.length > 1 && reply[0][0] === 0;
+  for (let i = 0; i < items.length; i++) {
+    const r = reply[whole ? 0 : i];
+    if (!r) items[i].reject(new LarderError('INTERNAL', 'missing result'));
+    else if (r[0] === 1) {
+      try {
+        items[i].resolve(r[1] instanceof Uint8Array ? decodeValueAt(r[1], 0, r[1].length) : r[1]);
+      } catch (e) {
+        items[i].reject(e);
+      }
+    } else items[i].reject(fromWire(r[1]));
   }
 }

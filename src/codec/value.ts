@@ -473,6 +473,177 @@ export class ByteArena {
   }
 }
 
+/** The BAD_VALUE error for an encoding failure (an EncodeFail); anything else is rethrown as it is. */
+function encodeError(e: unknown): unknown {
+  if (!(e instanceof EncodeFail)) return e;
+  const segs = e.segments.reverse();
+  const path = formatPath(e.keep >= 0 ? segs.slice(0, e.keep) : segs);
+  return new LarderError('BAD_VALUE', `cannot encode value at ${path}: ${e.reason}`, { path });
+}
+
+/**
+ * A growable buffer that many encodings are appended to: a message of many calls' arguments, or
+ * an argument holding many values, in one allocation instead of a Uint8Array each (a typed array
+ * over 64 bytes has a backing store of its own, and 100k of them cost more than the encoding).
+ * `value` writes exactly the bytes encodeValue returns, so the result can be framed and decoded
+ * as usual. `buf` may be replaced as it grows: read it after writing.
+ */
+export class ValueWriter {
+  /** The bytes written are `buf[0, pos)`. */
+  buf: Uint8Array<ArrayBuffer>;
+  /** The write position. */
+  pos = 0;
+  private dv: DataView<ArrayBuffer>;
+  /** Varint size of the last binary value's length: the guess reserved for the next one. */
+  private lenGuess = 1;
+
+  /** A writer with `capacity` bytes to start with. */
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(Math.max(16, capacity));
+    this.dv = new DataView(this.buf.buffer);
+  }
+
+  /** Makes room for `n` more bytes. */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.dv = new DataView(next.buffer);
+  }
+
+  /** Appends one byte. */
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** Appends an unsigned varint (the codec's and the wire format's, at most 2^53 - 1). */
+  varint(n: number): void {
+    this.room(8);
+    this.pos = putVarint(this.buf, this.pos, n);
+  }
+
+  /** Appends `b` as it is. */
+  raw(b: Uint8Array): void {
+    const n = b.length;
+    this.room(n);
+    if (n <= 32) for (let i = 0; i < n; i++) this.buf[this.pos + i] = b[i]!;
+    else this.buf.set(b, this.pos);
+    this.pos += n;
+  }
+
+  /** Appends the header of an array of `n` elements; the caller appends the elements. */
+  arrayHeader(n: number): void {
+    this.room(9);
+    this.buf[this.pos++] = T_ARRAY;
+    this.pos = putVarint(this.buf, this.pos, n);
+  }
+
+  /**
+   * Reserves room for a varint length of what is written next; `endLength` with the returned
+   * mark fills it in. Room is reserved at the size the last length took, and what was written
+   * moves when the length needs another size (rarely: lengths in a run tend to be alike).
+   */
+  beginLength(): number {
+    const guess = this.lenGuess;
+    this.room(guess);
+    const at = this.pos;
+    this.pos += guess;
+    return at * 16 + guess;
+  }
+
+  /** Writes the length of everything appended since `beginLength` returned `mark`. */
+  endLength(mark: number): void {
+    const guess = mark % 16;
+    const at = (mark - guess) / 16;
+    const len = this.pos - at - guess;
+    const size = varintSize(len);
+    if (size !== guess) {
+      if (size > guess) this.room(size - guess);
+      this.buf.copyWithin(at + size, at + guess, this.pos);
+      this.pos += size - guess;
+      this.lenGuess = size;
+    }
+    putVarint(this.buf, at, len);
+  }
+
+  /**
+   * Appends the encoding of `v`: the bytes encodeValue(v) returns. Throws BAD_VALUE as encodeValue
+   * does, and then leaves the writer as it was.
+   */
+  value(v: unknown): void {
+    this.run(v, false);
+  }
+
+  /**
+   * Appends the encoding of the Uint8Array that encodeValue(v) returns: the same bytes as
+   * `value(encodeValue(v))`, without making that Uint8Array. Throws like `value`.
+   */
+  encodedBytes(v: unknown): void {
+    this.run(v, true);
+  }
+
+  /** Runs the encoder over this writer's buffer (the module's own is set aside meanwhile). */
+  private run(v: unknown, asBytes: boolean): void {
+    const oBuf = buf, oDv = dv, oPos = pos, oBusy = busy;
+    const stack = busy ? ancestors.slice() : null;
+    const start = this.pos;
+    buf = this.buf;
+    dv = this.dv;
+    pos = start;
+    busy = true;
+    if (stack !== null) ancestors.length = 0;
+    let mark = 0;
+    try {
+      if (asBytes) {
+        // T_BYTES, the length, then the value's encoding.
+        if (pos + 1 > buf.length) grow(pos + 1);
+        buf[pos++] = T_BYTES;
+        this.sync();
+        mark = this.beginLength();
+        this.load();
+      }
+      encodeAny(v, 0);
+      this.sync();
+      if (asBytes) this.endLength(mark);
+    } catch (e) {
+      this.sync();
+      this.pos = start;
+      throw encodeError(e);
+    } finally {
+      buf = oBuf;
+      dv = oDv;
+      pos = oPos;
+      busy = oBusy;
+      // Holds no value past the encoding; an interrupted outer encoding gets its path back.
+      ancestors.length = 0;
+      if (stack !== null) for (let i = 0; i < stack.length; i++) ancestors.push(stack[i]!);
+    }
+  }
+
+  /** Takes the encoder's buffer and position back (it may have grown the buffer). */
+  private sync(): void {
+    this.buf = buf;
+    this.dv = dv;
+    this.pos = pos;
+  }
+
+  /** Points the encoder at this writer's buffer and position. */
+  private load(): void {
+    buf = this.buf;
+    dv = this.dv;
+    pos = this.pos;
+  }
+
+  /** A copy of `buf[start, end)`. */
+  slice(start = 0, end = this.pos): Uint8Array {
+    return this.buf.slice(start, end);
+  }
+}
+
 /**
  * Encodes a value into a new Uint8Array (see the format table at the top of this file), or into
  * `arena` when given. Throws LarderError('BAD_VALUE') naming the path of the first unsupported part.
@@ -500,12 +671,7 @@ export function encodeValue(v: unknown, arena?: ByteArena): Uint8Array {
     encodeAny(v, 0);
     return arena === undefined ? buf.slice(0, pos) : arena.copy(buf.subarray(0, pos));
   } catch (e) {
-    if (e instanceof EncodeFail) {
-      const segs = e.segments.reverse();
-      const path = formatPath(e.keep >= 0 ? segs.slice(0, e.keep) : segs);
-      throw new LarderError('BAD_VALUE', `cannot encode value at ${path}: ${e.reason}`, { path });
-    }
-    throw e;
+    throw encodeError(e);
   } finally {
     busy = false;
     ancestors.length = 0;
@@ -750,17 +916,35 @@ function decodeAny(depth: number): unknown {
  */
 export function decodeValue(bytes: Uint8Array, opts?: { shareBytes?: boolean }): unknown {
   if (!(bytes instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'decodeValue expects a Uint8Array');
+  return decodeRange(bytes, 0, bytes.length, opts?.shareBytes === true);
+}
+
+/**
+ * Decodes the one encoded value that is exactly `bytes[start, end)` (a value framed inside a
+ * larger buffer, such as a result in a packed reply) without making a view of it. Throws
+ * LarderError('CORRUPT') as decodeValue does; decoded Uint8Arrays are copies.
+ */
+export function decodeValueAt(bytes: Uint8Array, start: number, end: number): unknown {
+  if (!(bytes instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'decodeValueAt expects a Uint8Array');
+  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= bytes.length)) {
+    throw new LarderError('BAD_VALUE', 'decodeValueAt: bad range');
+  }
+  return decodeRange(bytes, start, end, false);
+}
+
+function decodeRange(bytes: Uint8Array, start: number, end: number, share: boolean): unknown {
   const prevSrc = src;
   const prevDv = sdv;
   const prevAt = at;
   const prevShare = shareBytes;
   src = bytes;
   sdv = null;
-  at = 0;
-  shareBytes = opts?.shareBytes === true;
+  at = start;
+  shareBytes = share;
   try {
+    // A value that runs past `end` (into the bytes after it) ends elsewhere: caught here too.
     const v = decodeAny(0);
-    if (at !== bytes.length) corrupt('trailing bytes');
+    if (at !== end) corrupt(at < end ? 'trailing bytes' : 'truncated input');
     return v;
   } finally {
     src = prevSrc;

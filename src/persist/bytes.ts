@@ -24,6 +24,20 @@ export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
   return pos;
 }
 
+/**
+ * Writes `b.length` as a varint and then the bytes of `b` at `pos` (room must be there); returns
+ * the position after them. Short arrays (keys, small values: most entries) are copied byte by
+ * byte: TypedArray.prototype.set costs more than such a copy itself.
+ */
+export function writeLengthPrefixed(buf: Uint8Array, pos: number, b: Uint8Array): number {
+  const n = b.length;
+  if (n < 0x80) buf[pos++] = n;
+  else pos = writeVarint(buf, pos, n);
+  if (n <= 48) for (let j = 0; j < n; j++) buf[pos + j] = b[j]!;
+  else buf.set(b, pos);
+  return pos + n;
+}
+
 /** Writes a little-endian u32 at `pos`. */
 export function writeU32(buf: Uint8Array, pos: number, n: number): void {
   buf[pos] = n & 0xff;

@@ -28,7 +28,7 @@
 
 import { LarderError } from '../errors.js';
 import { crc32c } from './crc32.js';
-import { ByteReader, readU32, varintSize, writeU32, writeVarint } from './bytes.js';
+import { ByteReader, readU32, varintSize, writeLengthPrefixed, writeU32 } from './bytes.js';
 import { hex } from './wal-record.js';
 
 /** Size of the fixed header. */
@@ -117,12 +117,7 @@ export class PageWriter {
       next.set(this.buf.subarray(0, this.pos));
       this.buf = next;
     }
-    let p = writeVarint(this.buf, this.pos, key.length);
-    this.buf.set(key, p);
-    p += key.length;
-    p = writeVarint(this.buf, p, value.length);
-    this.buf.set(value, p);
-    this.pos = p + value.length;
+    this.pos = writeLengthPrefixed(this.buf, writeLengthPrefixed(this.buf, this.pos, key), value);
     this.count++;
   }
 

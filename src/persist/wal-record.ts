@@ -27,7 +27,7 @@
 
 import { LarderError } from '../errors.js';
 import { crc32c } from './crc32.js';
-import { ByteReader, MAX_U53, readU32, readU53, varintSize, writeU32, writeU53, writeVarint } from './bytes.js';
+import { ByteReader, MAX_U53, readU32, readU53, varintSize, writeLengthPrefixed, writeU32, writeU53 } from './bytes.js';
 
 /** One operation of a write batch: set `key` to `value`, or delete `key`. */
 export type WalOp = { op: 'put'; key: Uint8Array; value: Uint8Array } | { op: 'del'; key: Uint8Array };
@@ -86,16 +86,12 @@ export function prepareBatch(ops: readonly WalOp[]): PreparedBatch {
   if (size - WAL_HEADER_BYTES > MAX_LEN || ops.length > MAX_LEN) throw new LarderError('TOO_LARGE', 'WAL batch exceeds 4 GiB');
   const buf = new Uint8Array(size);
   let p = WAL_HEADER_BYTES;
-  for (const o of ops) {
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i]!;
+    const key = o.key;
     buf[p++] = o.op === 'put' ? TAG_PUT : TAG_DEL;
-    p = writeVarint(buf, p, o.key.length);
-    buf.set(o.key, p);
-    p += o.key.length;
-    if (o.op === 'put') {
-      p = writeVarint(buf, p, o.value.length);
-      buf.set(o.value, p);
-      p += o.value.length;
-    }
+    p = writeLengthPrefixed(buf, p, key);
+    if (o.op === 'put') p = writeLengthPrefixed(buf, p, o.value);
   }
   buf.set(MAGIC, 0);
   buf[4] = WAL_FORMAT_VERSION;

@@ -11,7 +11,7 @@
  *          (ok: the result's encoding; error: the encoding of its WireError)
  * str = varint(byte length) + WTF-8 bytes. Varints are unsigned LEB128, at most 2^53 - 1.
  */
-import { decodeValue, encodeValue } from '../codec/value.js';
+import { type ValueWriter, decodeValue, encodeValue } from '../codec/value.js';
 import { putVarint, varintSize } from '../codec/varint.js';
 import { readWtf8, writeWtf8 } from '../codec/wtf8.js';
 import { LarderError } from '../errors.js';
@@ -67,15 +67,36 @@ class Reader {
     const start = this.span();
     const b = this.b;
     const end = this.p;
-    if (end - start <= 32) {
+    const n = end - start;
+    if (n <= 32) {
+      // Names repeat (every call of a message may be `kv.cmd`): the last string made for these
+      // bytes is reused, so 100k calls share two strings instead of holding 200k.
+      let h = n;
+      for (let i = start; i < end; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
+      const slot = (h ^ (h >>> 11)) & (NAME_CACHE - 1);
+      const cached = nameCacheBytes[slot];
+      if (cached !== undefined && cached.length === n) {
+        let i = 0;
+        while (i < n && cached[i] === b[start + i]) i++;
+        if (i === n) return nameCacheStr[slot]!;
+      }
       let s = '';
       let i = start;
       for (; i < end && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
-      if (i === end) return s;
+      if (i === end) {
+        nameCacheBytes[slot] = b.slice(start, end);
+        nameCacheStr[slot] = s;
+        return s;
+      }
     }
     return readWtf8(b, start, end, 'name');
   }
 }
+
+/** The strings of recently read ASCII names, by a hash of their bytes (see Reader.str). */
+const NAME_CACHE = 64;
+const nameCacheBytes: (Uint8Array | undefined)[] = new Array(NAME_CACHE).fill(undefined);
+const nameCacheStr: (string | undefined)[] = new Array(NAME_CACHE).fill(undefined);
 
 function bad(why: string): LarderError {
   return new LarderError('CORRUPT', `malformed packed message: ${why}`);
@@ -120,6 +141,32 @@ export function packCalls(calls: Call[]): Uint8Array | undefined {
     out.set(a, p);
     p += a.length;
   }
+  return out;
+}
+
+/**
+ * Appends the head of one call to a message being built in `w`: str(t) str(m) varint(txPlusOne)
+ * (0 = no transaction). The caller then appends varint(length) and the call's argument bytes:
+ * see CallQueue, which writes each call this way as it is made, and packCallsFrom.
+ */
+export function writeCallHead(w: ValueWriter, t: string, m: string, txPlusOne: number): void {
+  const tb = nameBytes(t);
+  const mb = nameBytes(m);
+  w.varint(tb.length);
+  w.raw(tb);
+  w.varint(mb.length);
+  w.raw(mb);
+  w.varint(txPlusOne);
+}
+
+/** A packed message of `n` calls whose framed bytes (see writeCallHead) are `body`. */
+export function packCallsFrom(n: number, body: Uint8Array): Uint8Array {
+  const head = 2 + varintSize(n);
+  const out = new Uint8Array(head + body.length);
+  out[0] = MAGIC;
+  out[1] = KIND_CALLS;
+  putVarint(out, 2, n);
+  out.set(body, head);
   return out;
 }
 
@@ -184,6 +231,28 @@ export function packResults(results: WireResult[]): Uint8Array | undefined {
 /** True when `x` is a packed list of results. */
 export function isPackedResults(x: unknown): x is Uint8Array {
   return isPacked(x, KIND_RESULTS);
+}
+
+/**
+ * Where each result of a packed message lies: for result i, `[3i]` is its status (1 ok, 0 error)
+ * and `[3i + 1, 3i + 2)` the range of its encoding in `bytes` (decode it with decodeValueAt).
+ * No view or array per result. Throws CORRUPT when the framing is malformed.
+ */
+export function resultSpans(bytes: Uint8Array): Float64Array {
+  const r = new Reader(bytes);
+  const n = r.varint();
+  if (n > bytes.length) throw bad('result count');
+  const out = new Float64Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const ok = bytes[r.p++];
+    if (ok !== 0 && ok !== 1) throw bad('result status');
+    const start = r.span();
+    out[3 * i] = ok;
+    out[3 * i + 1] = start;
+    out[3 * i + 2] = r.p;
+  }
+  if (r.p !== bytes.length) throw bad('trailing bytes');
+  return out;
 }
 
 /**
