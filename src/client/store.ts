@@ -3,7 +3,6 @@
  * interactive transactions, the change feed, info, checkpoint, export, close and destroy. Views
  * (kv, collections, graphs) hang off it in later issues.
  */
-import * as Comlink from 'comlink';
 import { LarderError } from '../errors.js';
 import type { ChangeEvent, WorkerApi } from '../worker/protocol.js';
 import { CallQueue } from './call-queue.js';
@@ -35,12 +34,7 @@ export class Store extends Scope {
 
   /** @internal Use openStore(). */
   constructor(name: string, api: WorkerApi, conn: number, proxy: (cb: ChangeListener) => ChangeListener, onClose: () => void) {
-    // A packed message is a fresh buffer that nothing touches once sent: hand it to the worker
-    // instead of having it copied (a 12 MB setMany: ~6 ms of the page's time, and the worker's).
-    // Only to a worker behind Comlink (a proxy, so typeof 'function'); the tabs' fallback client
-    // may send a message again to a new leader, and the in-thread host needs no transfer.
-    const transfer = typeof api === 'function';
-    const q = new CallQueue((calls) => api.dispatch(conn, transfer && calls instanceof Uint8Array ? Comlink.transfer(calls, [calls.buffer]) : calls));
+    const q = new CallQueue((calls) => api.dispatch(conn, calls));
     const feed: Feed = (cb) => this.on('change', cb);
     super(q, feed);
     this.name = name;

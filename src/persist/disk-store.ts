@@ -388,10 +388,6 @@ export class DiskStore {
    * synchronous step). Batches still queued at that moment are absorbed: they are covered by the
    * snapshot and resolve with the checkpoint without a WAL record of their own. Entries are copied
    * as they are read, so the iterator may yield views it later reuses. Keys must be unique.
-   * An Array returned by `snapshot()` is taken for the copy it is: snapshot() is called once and
-   * the array read in slices (a second pass reads it again), with other tasks running in between
-   * (a big store's pages take tens of ms to encode); its entries must not change afterwards, as
-   * store-engine's (a list of copies) do not.
    *
    * A batch whose append() rejected must have been undone in memory before the next snapshot.
    * If the checkpoint fails, nothing changes on disk, absorbed batches go back to the queue and
@@ -587,25 +583,10 @@ export class DiskStore {
     const oldCount = this.pageCount;
     const t0 = now();
     try {
-      // The snapshot is taken in the same step as the numbers above are fixed. An Array (a copy)
-      // is then read in slices with other tasks in between: a checkpoint of a big store encodes
-      // for tens of ms, and calls that do not wait for the disk (reads) need not wait for it.
-      // Anything else is read at once, in this same step (it may be a view of live memory).
-      const first = takeSnapshot(snapshot);
-      const sliced = Array.isArray(first);
-      const planning = planCheckpoint(snapshot, first, sliced, oldCount, dirty, this.pageDir, this.targetPageBytes);
-      let step = planning.next();
-      while (!step.done) {
-        await yieldTask();
-        step = planning.next();
-      }
-      const plan = step.value;
+      // Synchronous: the snapshot is read in the same step as the numbers above are fixed.
+      const plan = planCheckpoint(snapshot, oldCount, dirty, this.pageDir, this.targetPageBytes);
       const ids = [...plan.writers.keys()];
-      const plain: Uint8Array[] = [];
-      for (const id of ids) {
-        plain.push(plan.writers.get(id)!.finish());
-        if (sliced) await yieldTask();
-      }
+      const plain = ids.map((id) => plan.writers.get(id)!.finish());
       const stored = this.key ? await Promise.all(plain.map((b, i) => seal(this.key!, b, `page:${ids[i]}`))) : plain;
       if (this.state === 'closed') throw this.closedError();
 
@@ -693,63 +674,43 @@ interface Plan {
   healed: number[];
 }
 
-/** Calls `snapshot()`, turning what it throws into a LarderError. */
-function takeSnapshot(snapshot: () => Iterable<readonly [Uint8Array, Uint8Array]>): Iterable<readonly [Uint8Array, Uint8Array]> {
-  try {
-    return snapshot();
-  } catch (e) {
-    throw isLarderError(e) ? e : new LarderError('INTERNAL', `checkpoint: snapshot() threw: ${String(e)}`);
-  }
-}
-
-/** A sliced snapshot is read this many entries, or about this many bytes, between yields. */
-const SLICE_ENTRIES = 16384;
-const SLICE_BYTES = 2 << 20;
-
 /**
  * Reads the snapshot (once, or twice when pages must be re-collected) and buckets the entries of
  * the pages to rewrite. Pass 1 collects the dirty pages and measures every page; pass 2 (only if
  * needed) collects every page under a doubled page count, or the non-dirty pages whose entry
- * count disagrees with the directory. `first` is what `snapshot()` returned already. When
- * `sliced` (first is an Array, read again for pass 2 rather than calling snapshot() again), it
- * yields between slices for the caller to let other tasks run; otherwise it never yields.
+ * count disagrees with the directory.
  */
-function* planCheckpoint(
+function planCheckpoint(
   snapshot: () => Iterable<readonly [Uint8Array, Uint8Array]>,
-  first: Iterable<readonly [Uint8Array, Uint8Array]>,
-  sliced: boolean,
   pageCount: number,
   dirty: Set<number>,
   dir: Map<number, { bytes: number; entries: number }>,
   targetPageBytes: number,
-): Generator<void, Plan> {
+): Plan {
   const counts = new Uint32Array(pageCount);
   let total = 0;
   const writers = new Map<number, PageWriter>();
-  let reads = 0;
-  function* read(fn: (k: Uint8Array, v: Uint8Array) => void): Generator<void, void> {
-    const it = reads++ === 0 || sliced ? first : takeSnapshot(snapshot);
-    let n = 0;
-    let bytes = 0;
+  const read = (fn: (k: Uint8Array, v: Uint8Array) => void): void => {
+    let it: Iterable<readonly [Uint8Array, Uint8Array]>;
+    try {
+      it = snapshot();
+    } catch (e) {
+      throw isLarderError(e) ? e : new LarderError('INTERNAL', `checkpoint: snapshot() threw: ${String(e)}`);
+    }
     for (const entry of it) {
       const k = entry?.[0];
       const v = entry?.[1];
       if (!(k instanceof Uint8Array) || !(v instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'checkpoint: snapshot yielded an entry that is not [Uint8Array, Uint8Array]');
       fn(k, v);
-      if (sliced && (++n >= SLICE_ENTRIES || (bytes += k.length + v.length) >= SLICE_BYTES)) {
-        n = 0;
-        bytes = 0;
-        yield;
-      }
     }
-  }
+  };
   const add = (id: number, count: number, k: Uint8Array, v: Uint8Array): void => {
     let w = writers.get(id);
     if (!w) writers.set(id, (w = new PageWriter(id, count, (dir.get(id)?.bytes ?? 0) + 1024)));
     w.add(k, v);
   };
 
-  yield* read((k, v) => {
+  read((k, v) => {
     const p = pageOf(k, pageCount);
     counts[p]!++;
     total += entrySize(k, v);
@@ -760,38 +721,19 @@ function* planCheckpoint(
   while (newCount < MAX_PAGE_COUNT && (total + newCount * PAGE_HEADER_BYTES) / newCount > targetPageBytes) newCount *= 2;
   if (newCount !== pageCount) {
     writers.clear();
-    yield* read((k, v) => add(pageOf(k, newCount), newCount, k, v));
+    read((k, v) => add(pageOf(k, newCount), newCount, k, v));
     return { pageCount: newCount, repartitioned: true, rewrite: new Set(writers.keys()), writers, healed: [] };
   }
   const healed: number[] = [];
   for (let p = 0; p < pageCount; p++) if (!dirty.has(p) && counts[p] !== (dir.get(p)?.entries ?? 0)) healed.push(p);
   if (healed.length > 0) {
     const h = new Set(healed);
-    yield* read((k, v) => {
+    read((k, v) => {
       const p = pageOf(k, pageCount);
       if (h.has(p)) add(p, pageCount, k, v);
     });
   }
   return { pageCount, repartitioned: false, rewrite: new Set([...dirty, ...healed]), writers, healed };
-}
-
-/**
- * Resolves in a later task, after what is already queued (messages from pages included): a
- * MessageChannel round trip, which, unlike setTimeout, is not clamped to 4 ms when repeated.
- */
-function yieldTask(): Promise<void> {
-  return new Promise((resolve) => {
-    if (typeof MessageChannel !== 'function') {
-      setTimeout(resolve, 0);
-      return;
-    }
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => {
-      ch.port1.close();
-      resolve();
-    };
-    ch.port2.postMessage(null);
-  });
 }
 
 /**

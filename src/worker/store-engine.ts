@@ -412,18 +412,11 @@ export class StoreEngine {
     this.pulse();
     if (!this.checkpointWanted && !this.closed && this.disk.needsCheckpoint()) this.checkpointWanted = true;
     // Relaxed writes queued meanwhile have a timer that flushes them (see commit()).
-    if (this.flushScheduled) return;
-    if (this.checkpointWanted) {
-      // A checkpoint's snapshot and page encoding are synchronous (tens of ms for a big store):
-      // start it in a task of its own, so the replies of the group that just committed (sent
-      // from this task's microtasks) leave first. A write arriving meanwhile flushes at once
-      // and takes the checkpoint with it, as before.
-      this.flushScheduled = true;
-      setTimeout(() => {
-        this.flushScheduled = false;
-        if (!this.closed) this.flush(); // closed meanwhile: the WAL has it all, skip the checkpoint
-      }, 0);
-    } else this.flush();
+    // A checkpoint due starts here, in this task, before the group's replies go out: started in a
+    // later task (or encoded in slices between messages), its synchronous snapshot and page
+    // encoding landed on the next calls instead (a docs query right after a 100k insert went
+    // from 4 ms to 39 ms, an update of 1,000 documents from 25 ms to 130 ms).
+    if (!this.flushScheduled) this.flush();
   }
 
   /** Writes a checkpoint as soon as the pipeline allows; resolves when it is on disk. */
