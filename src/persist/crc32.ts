@@ -44,37 +44,35 @@ export function crc32c(bytes: Uint8Array, crc = 0, start = 0, end = bytes.length
     while (((bytes.byteOffset + i) & 3) !== 0) c = t[(c ^ bytes[i++]!) & 0xff]! ^ (c >>> 8);
     const words = (end - i) >>> 3 << 1;
     const w = new Int32Array(bytes.buffer, bytes.byteOffset + i, words);
-    for (let j = 0; j < words; j += 2) {
-      const a = c ^ w[j]!;
-      const b = w[j + 1]!;
-      c =
-        t[7 * 256 + (a & 0xff)]! ^
-        t[6 * 256 + ((a >>> 8) & 0xff)]! ^
-        t[5 * 256 + ((a >>> 16) & 0xff)]! ^
-        t[4 * 256 + (a >>> 24)]! ^
-        t[3 * 256 + (b & 0xff)]! ^
-        t[2 * 256 + ((b >>> 8) & 0xff)]! ^
-        t[256 + ((b >>> 16) & 0xff)]! ^
-        t[b >>> 24]!;
-    }
+    for (let j = 0; j < words; j += 2) c = fold8(c ^ w[j]!, w[j + 1]!);
     i += words << 2;
   } else {
-    // Slicing-by-8: fold 8 bytes per iteration.
     const fast = end - ((end - i) & 7);
     for (; i < fast; i += 8) {
-      const a = (c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))) >>> 0;
-      const b = bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24);
-      c =
-        t[7 * 256 + (a & 0xff)]! ^
-        t[6 * 256 + ((a >>> 8) & 0xff)]! ^
-        t[5 * 256 + ((a >>> 16) & 0xff)]! ^
-        t[4 * 256 + (a >>> 24)]! ^
-        t[3 * 256 + (b & 0xff)]! ^
-        t[2 * 256 + ((b >>> 8) & 0xff)]! ^
-        t[256 + ((b >>> 16) & 0xff)]! ^
-        t[(b >>> 24) & 0xff]!;
+      c = fold8(
+        c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)),
+        bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24),
+      );
     }
   }
   for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
+}
+
+/**
+ * Slicing-by-8: folds 8 bytes into the CRC, given as two little-endian words (`a` already xored
+ * with the CRC so far). Small enough for V8 to inline into both loops above.
+ */
+function fold8(a: number, b: number): number {
+  const t = T;
+  return (
+    t[7 * 256 + (a & 0xff)]! ^
+    t[6 * 256 + ((a >>> 8) & 0xff)]! ^
+    t[5 * 256 + ((a >>> 16) & 0xff)]! ^
+    t[4 * 256 + (a >>> 24)]! ^
+    t[3 * 256 + (b & 0xff)]! ^
+    t[2 * 256 + ((b >>> 8) & 0xff)]! ^
+    t[256 + ((b >>> 16) & 0xff)]! ^
+    t[b >>> 24]!
+  );
 }
