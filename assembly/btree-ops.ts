@@ -121,80 +121,51 @@ const MIN_SKIP: u32 = 4;
 // @ts-ignore: decorator
 @inline function usable(l: u32): u32 { return l < MIN_SKIP ? 0 : l; }
 
-/** Rewrites every prefix slot of a leaf for skip `s` and records `s`. */
-function setLeafSkip(leaf: usize, s: u32): void {
-  setNodeSkip(leaf, s);
-  const n = nodeN(leaf);
-  for (let i: u32 = 0; i < n; i++) {
-    const e = lent(leaf, i);
-    store<u64>(lpfxAt(leaf, i), prefixAt(eKey(e), eKlen(e), s));
-  }
-}
+/** Number of keys in a node: a leaf's entries, an inner node's separators. */
+// @ts-ignore: decorator
+@inline function keyCount(node: usize): u32 { return isLeaf(node) ? nodeN(node) : nodeN(node) - 1; }
+/** Address of key i of a node (an entry's key, or a separator's bytes). */
+// @ts-ignore: decorator
+@inline function keyPtr(node: usize, i: u32): usize { return isLeaf(node) ? eKey(lent(node, i)) : sKey(isep(node, i)); }
+/** Length of key i of a node. */
+// @ts-ignore: decorator
+@inline function keyLen(node: usize, i: u32): u32 { return isLeaf(node) ? eKlen(lent(node, i)) : sLen(isep(node, i)); }
 
-/** Rewrites every prefix slot of an inner node for skip `s` and records `s`. */
-function setInnerSkip(node: usize, s: u32): void {
+/** Rewrites every prefix slot of a node for skip `s` and records `s`. */
+function setSkip(node: usize, s: u32): void {
   setNodeSkip(node, s);
-  const n = nodeN(node);
-  for (let i: u32 = 0; i + 1 < n; i++) {
-    const sp = isep(node, i);
-    store<u64>(ipfxAt(node, i), prefixAt(sKey(sp), sLen(sp), s));
-  }
+  const n = keyCount(node);
+  // Leaves and inner nodes keep their prefix slots at the same place (LEAF_PFX == IN_PFX).
+  for (let i: u32 = 0; i < n; i++) store<u64>(lpfxAt(node, i), prefixAt(keyPtr(node, i), keyLen(node, i), s));
 }
 
 /**
- * Resets a leaf's skip to the common prefix of its keys. `slotSkip` is the skip its prefix slots
- * were written for (u32.MAX_VALUE: not consistent, always rewrite).
+ * Resets a node's skip to the common prefix of its keys (sorted, so that of its first and last).
+ * `slotSkip` is the skip its prefix slots were written for (u32.MAX_VALUE: not consistent, always
+ * rewrite).
  */
-function resetLeaf(leaf: usize, slotSkip: u32): void {
-  const n = nodeN(leaf);
-  let s: u32 = 0;
-  if (n > 0) {
-    const a = lent(leaf, 0);
-    const b = lent(leaf, n - 1);
-    s = usable(lcp(eKey(a), eKlen(a), eKey(b), eKlen(b), u32.MAX_VALUE));
-  }
-  if (s != slotSkip) setLeafSkip(leaf, s);
-  else setNodeSkip(leaf, s);
-}
-
-/** resetLeaf for an inner node (its separators). */
-function resetInner(node: usize, slotSkip: u32): void {
-  const n = nodeN(node);
-  let s: u32 = 0;
-  if (n > 1) {
-    const a = isep(node, 0);
-    const b = isep(node, n - 2);
-    s = usable(lcp(sKey(a), sLen(a), sKey(b), sLen(b), u32.MAX_VALUE));
-  }
-  if (s != slotSkip) setInnerSkip(node, s);
+function resetSkip(node: usize, slotSkip: u32): void {
+  const n = keyCount(node);
+  const s = n == 0 ? 0 : usable(lcp(keyPtr(node, 0), keyLen(node, 0), keyPtr(node, n - 1), keyLen(node, n - 1), u32.MAX_VALUE));
+  if (s != slotSkip) setSkip(node, s);
   else setNodeSkip(node, s);
 }
 
-/** Lowers a non-empty leaf's skip, if needed, so that the key at kp shares it; returns the skip. */
-function leafAdmit(leaf: usize, kp: usize, kl: u32): u32 {
-  const s = nodeSkip(leaf);
-  if (s == 0) return 0;
-  const e0 = lent(leaf, 0);
-  const l = usable(lcp(kp, kl, eKey(e0), eKlen(e0), s));
-  if (l < s) setLeafSkip(leaf, l);
-  return l;
-}
-
 /**
- * leafAdmit for separator `sep` joining an inner node; `ref` is the index of another separator
- * of the node to compare with, or -1 when `sep` is (or will be) its only one.
+ * Lowers a node's skip, if needed, so that the key at kp, about to join the node, shares it;
+ * returns the skip. `ref` is the index of a key already in the node to compare with, or -1 when
+ * the new key is (or will be) its only one.
  */
-function innerAdmit(node: usize, sep: usize, ref: i32): u32 {
+function admit(node: usize, kp: usize, kl: u32, ref: i32): u32 {
   const s = nodeSkip(node);
   if (s == 0) return 0;
   if (ref < 0) {
-    const l = usable(sLen(sep) < s ? sLen(sep) : s);
+    const l = usable(kl < s ? kl : s);
     setNodeSkip(node, l);
     return l;
   }
-  const r = isep(node, <u32>ref);
-  const l = usable(lcp(sKey(sep), sLen(sep), sKey(r), sLen(r), s));
-  if (l < s) setInnerSkip(node, l);
+  const l = usable(lcp(kp, kl, keyPtr(node, <u32>ref), keyLen(node, <u32>ref), s));
+  if (l < s) setSkip(node, l);
   return l;
 }
 
@@ -247,7 +218,7 @@ export function put(t: usize, kp: usize, kl: u32, vp: usize, vl: u32): i32 {
     const leaf = newLeaf();
     store<u32>(lentAt(leaf, 0), <u32>newEntry(kp, kl, vp, vl));
     setNodeN(leaf, 1);
-    resetLeaf(leaf, u32.MAX_VALUE);
+    resetSkip(leaf, u32.MAX_VALUE);
     store<u32>(t, <u32>leaf, T_ROOT);
     store<u32>(t, <u32>leaf, T_FIRST);
     store<u32>(t, <u32>leaf, T_LAST);
@@ -286,7 +257,7 @@ function replaceValue(leaf: usize, pos: u32, vp: usize, vl: u32): void {
 /** Inserts entry e at pos in the (non-empty) leaf the path leads to, splitting if full. */
 function leafInsert(t: usize, leaf: usize, pos: u32, e: usize): void {
   const n = nodeN(leaf);
-  const skip = leafAdmit(leaf, eKey(e), eKlen(e));
+  const skip = admit(leaf, eKey(e), eKlen(e), 0);
   const pk = prefixAt(eKey(e), eKlen(e), skip);
   if (n < LEAF_CAP) {
     const m = <usize>(n - pos);
@@ -317,8 +288,8 @@ function leafInsert(t: usize, leaf: usize, pos: u32, e: usize): void {
   setNodeN(leaf, lc);
   setNodeN(right, total - lc);
   // Each half's keys share at least the old skip, often more: its slots are rewritten if so.
-  resetLeaf(leaf, skip);
-  resetLeaf(right, skip);
+  resetSkip(leaf, skip);
+  resetSkip(right, skip);
   setPrevLeaf(right, leaf);
   setNextLeaf(right, next);
   if (next != 0) setPrevLeaf(next, right);
@@ -342,7 +313,7 @@ function insertParent(t: usize, level: i32, left: usize, sep: usize, right: usiz
       store<u32>(ichildAt(r, 1), <u32>right);
       store<u32>(isepAt(r, 0), <u32>sep);
       setNodeN(r, 2);
-      resetInner(r, u32.MAX_VALUE);
+      resetSkip(r, u32.MAX_VALUE);
       store<u32>(t, <u32>r, T_ROOT);
       store<u32>(t, load<u32>(t, T_HEIGHT) + 1, T_HEIGHT);
       return;
@@ -350,7 +321,7 @@ function insertParent(t: usize, level: i32, left: usize, sep: usize, right: usiz
     const p = pathNodeAt(<u32>level);
     const ci = pathIdxAt(<u32>level);
     const n = nodeN(p);
-    const skip = innerAdmit(p, sep, n > 1 ? 0 : -1);
+    const skip = admit(p, sKey(sep), sLen(sep), n > 1 ? 0 : -1);
     const sp = prefixAt(sKey(sep), sLen(sep), skip);
     if (n < INNER_CAP) {
       const m = <usize>(n - 1 - ci);
@@ -385,8 +356,8 @@ function insertParent(t: usize, level: i32, left: usize, sep: usize, right: usiz
     memory.copy(isepAt(r, 0), tmpPtr + (<usize>lc << 2), <usize>(total - lc - 1) << 2);
     setNodeN(p, lc);
     setNodeN(r, total - lc);
-    resetInner(p, skip);
-    resetInner(r, skip);
+    resetSkip(p, skip);
+    resetSkip(r, skip);
     sep = <usize>load<u32>(tmpPtr + (<usize>(lc - 1) << 2));
     left = p;
     right = r;
@@ -401,14 +372,14 @@ export function appendRight(t: usize, e: usize): void {
     const leaf = newLeaf();
     store<u32>(lentAt(leaf, 0), <u32>e);
     setNodeN(leaf, 1);
-    resetLeaf(leaf, u32.MAX_VALUE);
+    resetSkip(leaf, u32.MAX_VALUE);
     store<u32>(t, <u32>leaf, T_ROOT);
     store<u32>(t, <u32>leaf, T_FIRST);
     store<u32>(t, <u32>leaf, T_LAST);
   } else {
     const n = nodeN(last);
     if (n < LEAF_CAP) {
-      const skip = leafAdmit(last, eKey(e), eKlen(e));
+      const skip = admit(last, eKey(e), eKlen(e), 0);
       store<u64>(lpfxAt(last, n), prefixAt(eKey(e), eKlen(e), skip));
       store<u32>(lentAt(last, n), <u32>e);
       setNodeN(last, n + 1);
@@ -480,7 +451,7 @@ function fixLeaf(t: usize, leaf: usize, level: u32): void {
   if (an + bn <= LEAF_CAP) {
     memory.copy(lentAt(a, an), lentAt(b, 0), <usize>bn << 2);
     setNodeN(a, an + bn);
-    resetLeaf(a, u32.MAX_VALUE); // b's slots were written for b's skip
+    resetSkip(a, u32.MAX_VALUE); // b's slots were written for b's skip
     const nx = nextLeaf(b);
     setNextLeaf(a, nx);
     if (nx != 0) setPrevLeaf(nx, a);
@@ -509,15 +480,15 @@ function fixLeaf(t: usize, leaf: usize, level: u32): void {
     setNodeN(b, bn + k);
   }
   // Entries moved between two leaves whose slots were written for different skips.
-  resetLeaf(a, u32.MAX_VALUE);
-  resetLeaf(b, u32.MAX_VALUE);
+  resetSkip(a, u32.MAX_VALUE);
+  resetSkip(b, u32.MAX_VALUE);
   freeSep(isep(p, si));
   const x = lent(a, nodeN(a) - 1);
   const y = lent(b, 0);
   const s = newSep(eKey(x), eKlen(x), eKey(y), eKlen(y));
   store<u32>(isepAt(p, si), <u32>s);
   // Compared with another separator than the one just replaced (si), if p has one.
-  const skip = innerAdmit(p, s, nodeN(p) > 2 ? (si == 0 ? 1 : 0) : -1);
+  const skip = admit(p, sKey(s), sLen(s), nodeN(p) > 2 ? (si == 0 ? 1 : 0) : -1);
   store<u64>(ipfxAt(p, si), prefixAt(sKey(s), sLen(s), skip));
 }
 
@@ -553,7 +524,7 @@ function fixInner(t: usize, level: u32): void {
       memory.copy(ipfxAt(a, an), ipfxAt(b, 0), <usize>(bn - 1) << 3);
       memory.copy(ichildAt(a, an), ichildAt(b, 0), <usize>bn << 2);
       setNodeN(a, an + bn);
-      resetInner(a, u32.MAX_VALUE); // separators from b and g, written for their skips
+      resetSkip(a, u32.MAX_VALUE); // separators from b and g, written for their skips
       freeInner(b);
       removeAt(g, si, false);
       level--;
@@ -590,9 +561,9 @@ function fixInner(t: usize, level: u32): void {
       setNodeN(b, bn + k);
     }
     // Separators rotated through g: every slot of a, b and g is rewritten for its node's skip.
-    resetInner(a, u32.MAX_VALUE);
-    resetInner(b, u32.MAX_VALUE);
-    resetInner(g, u32.MAX_VALUE);
+    resetSkip(a, u32.MAX_VALUE);
+    resetSkip(b, u32.MAX_VALUE);
+    resetSkip(g, u32.MAX_VALUE);
     return;
   }
 }

@@ -313,7 +313,7 @@ describe('checkpoint', () => {
     await r.disk.close();
   });
 
-  it('a big Array snapshot (read in slices): a write made during the checkpoint is not absorbed and goes to the WAL', async () => {
+  it('a big Array snapshot: a write made while the checkpoint is being written is not absorbed and goes to the WAL', async () => {
     fresh();
     const o = opts({ pageCount: 2, targetPageBytes: 64 * 1024 });
     const { disk } = await DiskStore.open('sl', o);

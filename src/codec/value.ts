@@ -51,6 +51,7 @@ import { ObjectId } from './object-id.js';
 import { formatPath } from './path.js';
 import { isWellFormed, readWtf8, writeWtf8 } from './wtf8.js';
 import { putVarint, varintSize } from './varint.js';
+import { StringCache } from './string-cache.js';
 
 const T_NULL = 0x00;
 const T_UNDEFINED = 0x01;
@@ -355,27 +356,10 @@ function encodeAny(v: unknown, depth: number): void {
  * output is byte for byte what encodeValue gives for the equivalent array.
  */
 export class EncodedArrayWriter {
-  private b = new Uint8Array(4096);
-  private p = 0;
+  /** The elements' bytes (the array header is written by finish, once the count is known). */
+  private readonly w = new ValueWriter(4096);
   /** Elements so far. */
   count = 0;
-
-  private room(n: number): void {
-    if (this.p + n <= this.b.length) return;
-    let cap = this.b.length * 2;
-    while (cap < this.p + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.b.subarray(0, this.p));
-    this.b = next;
-  }
-
-  private varint(n: number): void {
-    while (n >= 0x80) {
-      this.b[this.p++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.b[this.p++] = n;
-  }
 
   /** Starts the next element. */
   item(): void {
@@ -384,23 +368,17 @@ export class EncodedArrayWriter {
 
   /** Writes an array header of `n` elements (the elements follow). */
   tuple(n: number): void {
-    this.room(9);
-    this.b[this.p++] = T_ARRAY;
-    this.varint(n);
+    this.w.arrayHeader(n);
   }
 
   /** Writes `undefined`. */
   undefinedValue(): void {
-    this.room(1);
-    this.b[this.p++] = T_UNDEFINED;
+    this.w.byte(T_UNDEFINED);
   }
 
   /** Writes an already encoded value: `mem[start, end)`. */
   raw(mem: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    this.room(n);
-    this.b.set(mem.subarray(start, end), this.p);
-    this.p += n;
+    this.w.raw(mem.subarray(start, end));
   }
 
   /**
@@ -409,33 +387,23 @@ export class EncodedArrayWriter {
    * (throws CORRUPT for invalid WTF-8, like readWtf8).
    */
   wtf8String(mem: Uint8Array, start: number, end: number, what = 'string'): void {
-    const n = end - start;
     let i = start;
     while (i < end && mem[i] < 0x80) i++;
     if (i < end) {
-      const enc = encodeValue(readWtf8(mem, start, end, what));
-      this.raw(enc, 0, enc.length);
+      this.w.raw(encodeValue(readWtf8(mem, start, end, what)));
       return;
     }
-    this.room(9 + n);
-    this.b[this.p++] = T_STR;
-    this.varint(n);
-    this.b.set(mem.subarray(start, end), this.p);
-    this.p += n;
+    this.w.byte(T_STR);
+    this.w.varint(end - start);
+    this.w.raw(mem.subarray(start, end));
   }
 
   /** The encoding of the whole array. */
   finish(): Encoded {
-    const out = new Uint8Array(1 + varintSize(this.count) + this.p);
+    const body = this.w.buf.subarray(0, this.w.pos);
+    const out = new Uint8Array(1 + varintSize(this.count) + body.length);
     out[0] = T_ARRAY;
-    let q = 1;
-    let n = this.count;
-    while (n >= 0x80) {
-      out[q++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    out[q++] = n;
-    out.set(this.b.subarray(0, this.p), q);
+    out.set(body, putVarint(out, 1, this.count));
     return new Encoded(out);
   }
 }
@@ -760,34 +728,24 @@ function readStr(wtf8: 'no' | 'maybe' | 'yes'): string {
   }
 }
 
-// Object keys repeat across documents. A small direct-mapped cache from key bytes to the string
-// lets repeated keys skip string building and reuse an already-internalised string, which also
-// makes the property store faster.
-const KEY_CACHE_SIZE = 4096;
+// Object keys repeat across documents: a cache of their strings lets a repeated key skip string
+// building and reuse an already-internalised string, which also makes the property store faster.
 const KEY_CACHE_MAX_LEN = 24;
-const keyCacheStr: (string | undefined)[] = new Array(KEY_CACHE_SIZE).fill(undefined);
-const keyCacheBytes: (Uint8Array | undefined)[] = new Array(KEY_CACHE_SIZE).fill(undefined);
+const keyCache = new StringCache(4096);
 
 function readKey(): string {
   const len = src[at];
   if (len === undefined || len === 0 || len > KEY_CACHE_MAX_LEN || len + 1 > src.length - at) return readStr('maybe');
   const start = at + 1;
   const end = start + len;
-  let h = len;
-  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + src[i]!) | 0;
-  const slot = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 1);
-  const cached = keyCacheBytes[slot];
-  if (cached !== undefined && cached.length === len) {
-    let i = 0;
-    while (i < len && cached[i] === src[start + i]) i++;
-    if (i === len) {
-      at = end;
-      return keyCacheStr[slot]!;
-    }
+  const slot = keyCache.slot(src, start, end);
+  const hit = keyCache.get(slot, src, start, end);
+  if (hit !== undefined) {
+    at = end;
+    return hit;
   }
   const k = readStr('maybe');
-  keyCacheBytes[slot] = src.slice(start, end);
-  keyCacheStr[slot] = k;
+  keyCache.set(slot, src, start, end, k);
   return k;
 }
 

@@ -90,15 +90,17 @@ export class Keyspace {
 
   /** Stores many entries without undo (one engine call per structure and chunk; later pairs win). */
   putManyRaw(entries: Array<readonly [Uint8Array, Uint8Array]>): void {
-    const groups = new Map<Table | Tree, Array<readonly [Uint8Array, Uint8Array]>>();
+    // Grouped by the tag's structure; `byTag[t]` only for point tags (a handful).
+    let ordered: Array<readonly [Uint8Array, Uint8Array]> | undefined;
+    let byTag: Array<Array<readonly [Uint8Array, Uint8Array]>> | undefined;
     for (const e of entries) {
-      this.tagVersion[e[0].length > 0 ? e[0][0] : 0]++;
-      const s = this.tableOf(e[0]) ?? this.tree;
-      let g = groups.get(s);
-      if (g === undefined) groups.set(s, (g = []));
-      g.push(e);
+      const tag = e[0].length > 0 ? e[0][0] : 0;
+      this.tagVersion[tag]++;
+      if (e[0].length > 0 && this.tables[tag] !== undefined) ((byTag ??= [])[tag] ??= []).push(e);
+      else (ordered ??= []).push(e);
     }
-    for (const [s, g] of groups) s.putMany(g);
+    if (byTag) byTag.forEach((g, tag) => this.tables[tag]!.putMany(g));
+    if (ordered) this.tree.putMany(ordered);
   }
 
   /** Removes `key` without undo; true when it was present. */
@@ -110,16 +112,21 @@ export class Keyspace {
 
   /** Values of many keys at once (one engine call per structure and chunk). */
   getMany(keys: Uint8Array[]): (Uint8Array | undefined)[] {
+    // Most calls read one structure only (documents: the tree): then its answer is the result.
+    const first = keys.length > 0 ? this.tableOf(keys[0]) : undefined;
+    let mixed = false;
+    for (let i = 1; i < keys.length && !mixed; i++) mixed = this.tableOf(keys[i]) !== first;
+    if (!mixed) return (first ?? this.tree).getMany(keys);
     const out: (Uint8Array | undefined)[] = new Array(keys.length);
-    const groups = new Map<Table | Tree, { at: number[]; keys: Uint8Array[] }>();
+    const at: number[][] = [];
+    const structs: Array<Table | Tree> = [];
     for (let i = 0; i < keys.length; i++) {
-      const s = this.tableOf(keys[i]) ?? this.tree;
-      let g = groups.get(s);
-      if (g === undefined) groups.set(s, (g = { at: [], keys: [] }));
-      g.at.push(i);
-      g.keys.push(keys[i]);
+      const st = this.tableOf(keys[i]) ?? this.tree;
+      let j = structs.indexOf(st);
+      if (j < 0) { j = structs.push(st) - 1; at.push([]); }
+      at[j].push(i);
     }
-    for (const [s, g] of groups) s.getMany(g.keys).forEach((v, j) => { out[g.at[j]] = v; });
+    structs.forEach((st, j) => st.getMany(at[j].map((i) => keys[i])).forEach((v, k) => { out[at[j][k]] = v; }));
     return out;
   }
 

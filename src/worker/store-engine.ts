@@ -294,9 +294,10 @@ export class StoreEngine {
         batch.rollbackTo(mark); // housekeeping retries on the next tick
       }
     }
-    if (Date.now() - this.lastRequestPrune > 60_000) {
-      this.lastRequestPrune = Date.now();
-      pruneResults(batch, this.ks, Date.now());
+    const clock = Date.now();
+    if (clock - this.lastRequestPrune > 60_000) {
+      this.lastRequestPrune = clock;
+      pruneResults(batch, this.ks, clock);
     }
     const events = this.events;
     this.events = [];

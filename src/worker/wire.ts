@@ -11,6 +11,7 @@
  *          (ok: the result's encoding; error: the encoding of its WireError)
  * str = varint(byte length) + WTF-8 bytes. Varints are unsigned LEB128, at most 2^53 - 1.
  */
+import { StringCache } from '../codec/string-cache.js';
 import { type ValueWriter, decodeValue, encodeValue } from '../codec/value.js';
 import { putVarint, varintSize } from '../codec/varint.js';
 import { readWtf8, writeWtf8 } from '../codec/wtf8.js';
@@ -71,21 +72,14 @@ class Reader {
     if (n <= 32) {
       // Names repeat (every call of a message may be `kv.cmd`): the last string made for these
       // bytes is reused, so 100k calls share two strings instead of holding 200k.
-      let h = n;
-      for (let i = start; i < end; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
-      const slot = (h ^ (h >>> 11)) & (NAME_CACHE - 1);
-      const cached = nameCacheBytes[slot];
-      if (cached !== undefined && cached.length === n) {
-        let i = 0;
-        while (i < n && cached[i] === b[start + i]) i++;
-        if (i === n) return nameCacheStr[slot]!;
-      }
+      const slot = readNames.slot(b, start, end);
+      const hit = readNames.get(slot, b, start, end);
+      if (hit !== undefined) return hit;
       let s = '';
       let i = start;
       for (; i < end && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
       if (i === end) {
-        nameCacheBytes[slot] = b.slice(start, end);
-        nameCacheStr[slot] = s;
+        readNames.set(slot, b, start, end, s);
         return s;
       }
     }
@@ -93,10 +87,8 @@ class Reader {
   }
 }
 
-/** The strings of recently read ASCII names, by a hash of their bytes (see Reader.str). */
-const NAME_CACHE = 64;
-const nameCacheBytes: (Uint8Array | undefined)[] = new Array(NAME_CACHE).fill(undefined);
-const nameCacheStr: (string | undefined)[] = new Array(NAME_CACHE).fill(undefined);
+/** The strings of recently read ASCII names (see Reader.str). */
+const readNames = new StringCache(64);
 
 function bad(why: string): LarderError {
   return new LarderError('CORRUPT', `malformed packed message: ${why}`);
