@@ -392,6 +392,75 @@ describe('checkpoint', () => {
     await back.disk.close();
   });
 
+  it('commitByCheckpoint writes a batch through a checkpoint, with no WAL record', async () => {
+    fresh();
+    const { disk } = await DiskStore.open('bc', opts({ checkpointBytes: 1000 }));
+    const model = new Map<string, string>();
+    const first = [put('a', '1')];
+    applyToModel(model, first);
+    await disk.append(first);
+    const ops: WalOp[] = [];
+    for (let i = 0; i < 50; i++) ops.push(put(`k${i}`, 'x'.repeat(40)));
+    ops.push(del('a'));
+    expect(disk.needsCheckpoint()).toBe(false);
+    expect(disk.needsCheckpoint(ops)).toBe(true);
+    expect(disk.needsCheckpoint([put('z', 'z')])).toBe(false);
+    applyToModel(model, ops);
+    expect(await disk.commitByCheckpoint(ops, snapshotOf(model))).toBe(null);
+    expect((await rawAll(factory, 'bc', 'wal')).size).toBe(0);
+    expect(disk.info()).toMatchObject({ lastSeq: 2, wal: { records: 0, bytes: 0 }, checkpoint: { seq: 2, sinceOpen: 1 } });
+    const later = [put('late', 'l')];
+    applyToModel(model, later);
+    await disk.append(later);
+    expect([...(await rawAll(factory, 'bc', 'wal')).keys()]).toEqual([3]);
+    await disk.close();
+    const r = await DiskStore.open('bc', opts());
+    expect(asMap(r.entries)).toEqual(model);
+    expect(r.report).toMatchObject({ checkpointSeq: 2, walRecordsReplayed: 1, lastSeq: 3 });
+    await r.disk.close();
+  });
+
+  it('commitByCheckpoint falls back to the WAL when its checkpoint fails, and reports why', async () => {
+    fresh();
+    const { disk } = await DiskStore.open('bf', opts());
+    const model = new Map<string, string>();
+    const ops = [put('a', '1'), put('b', '2')];
+    applyToModel(model, ops);
+    const orig = FDBObjectStore.prototype.put;
+    vi.spyOn(FDBObjectStore.prototype, 'put').mockImplementation(function (this: InstanceType<typeof FDBObjectStore>, ...args: Parameters<typeof orig>) {
+      if (this.name === 'pages') throw new DOMException('disk full', 'QuotaExceededError');
+      return orig.apply(this, args);
+    });
+    const err = await disk.commitByCheckpoint(ops, snapshotOf(model));
+    vi.restoreAllMocks();
+    expect(err).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    expect([...(await rawAll(factory, 'bf', 'wal')).keys()]).toEqual([1]);
+    expect(disk.info()).toMatchObject({ lastSeq: 1, wal: { records: 1 }, checkpoint: { seq: 0 } });
+    expect(disk.info().wal.bytes).toBeGreaterThan(0);
+    await disk.close();
+    const back = await DiskStore.open('bf', opts());
+    expect(asMap(back.entries)).toEqual(model);
+    await back.disk.close();
+  });
+
+  it('commitByCheckpoint rejects the batch when neither the checkpoint nor the WAL can take it', async () => {
+    fresh();
+    const { disk } = await DiskStore.open('bq', opts());
+    const orig = FDBObjectStore.prototype.put;
+    vi.spyOn(FDBObjectStore.prototype, 'put').mockImplementation(function (this: InstanceType<typeof FDBObjectStore>, ...args: Parameters<typeof orig>) {
+      if (this.name === 'pages' || this.name === 'wal') throw new DOMException('disk full', 'QuotaExceededError');
+      return orig.apply(this, args);
+    });
+    await expectCode(disk.commitByCheckpoint([put('a', '1')], snapshotOf(new Map([['a', '1']]))), 'QUOTA_EXCEEDED');
+    vi.restoreAllMocks();
+    expect(disk.info()).toMatchObject({ lastSeq: 0, wal: { records: 0, bytes: 0 } });
+    await disk.append([put('b', '2')]);
+    await disk.close();
+    const back = await DiskStore.open('bq', opts());
+    expect(asMap(back.entries)).toEqual(new Map([['b', '2']]));
+    await back.disk.close();
+  });
+
   it('a failed checkpoint changes nothing and loses no batch', async () => {
     fresh();
     const { disk } = await DiskStore.open('cf', opts());

@@ -62,7 +62,7 @@ import {
 } from './db.js';
 import { MAX_PAGE_COUNT, PAGE_HEADER_BYTES, PageWriter, entrySize, isPageCount, pageOf } from './page.js';
 import { noop, recover, type RecoveryReport } from './recovery.js';
-import { prepareBatch, stampBatch, type PreparedBatch, type WalOp } from './wal-record.js';
+import { measureBatch, prepareBatch, stampBatch, type PreparedBatch, type WalOp } from './wal-record.js';
 
 export type { RecoveryReport, DroppedWalRecord, LostPage } from './recovery.js';
 export type { WalOp } from './wal-record.js';
@@ -125,7 +125,12 @@ export interface DiskInfo {
 }
 
 interface Pending {
-  prepared: PreparedBatch;
+  /**
+   * The encoded WAL record; null for a batch given to commitByCheckpoint, which is encoded from
+   * `ops` only if its checkpoint fails and it falls back to the WAL.
+   */
+  prepared: PreparedBatch | null;
+  ops: readonly WalOp[] | null;
   seq: number;
   resolve: () => void;
   reject: (e: LarderError) => void;
@@ -345,13 +350,51 @@ export class DiskStore {
       return Promise.reject(e);
     }
     // Once every page is dirty there is nothing left to mark (a big batch gets there early).
+    this.markDirty(ops);
+    this.countWal(prepared, 1);
+    return this.enqueue(prepared, null);
+  }
+
+  /**
+   * Makes one atomic write batch durable through a checkpoint instead of a WAL record: the same
+   * as append(ops) followed by checkpoint(snapshot) in the same synchronous step (the snapshot
+   * absorbs the batch), without encoding the record. For a batch that makes a checkpoint due by
+   * itself (see needsCheckpoint(ops)), this writes its bytes to IndexedDB once, in the pages,
+   * instead of twice (a WAL record, then the pages), in one transaction instead of two.
+   *
+   * Resolves when the batch is durable, with null, or with the checkpoint's error when the
+   * checkpoint failed and the batch went to the WAL instead (encoded then: `ops` must not change
+   * until this settles). Rejects like append() when the batch itself could not be made durable.
+   * The snapshot contract is checkpoint()'s; the snapshot must include the batch.
+   */
+  commitByCheckpoint(ops: readonly WalOp[], snapshot: () => Iterable<readonly [Uint8Array, Uint8Array]>): Promise<LarderError | null> {
+    if (this.state !== 'open') return Promise.reject(this.closedError());
+    this.markDirty(ops);
+    const batch = this.enqueue(null, ops);
+    const cp = this.checkpoint(snapshot).then(
+      () => null,
+      (e: unknown) => (isLarderError(e) ? e : toLarderError(e, `store "${this.name}": checkpoint`)),
+    );
+    return Promise.all([batch, cp]).then(([, err]) => err);
+  }
+
+  /** Marks the pages `ops` touch dirty; once every page is dirty there is nothing left to mark (a big batch gets there early). */
+  private markDirty(ops: readonly WalOp[]): void {
     const dirty = this.dirty;
     const pageCount = this.pageCount;
     for (let i = 0; i < ops.length && dirty.size < pageCount; i++) dirty.add(pageOf(ops[i]!.key, pageCount));
-    this.walBytes += this.key ? prepared.bytes.length + SEAL_OVERHEAD : prepared.bytes.length;
-    this.walRecords++;
+  }
+
+  /** Adds (sign 1) or removes (sign -1) an encoded record from the WAL bookkeeping. */
+  private countWal(prepared: PreparedBatch, sign: 1 | -1): void {
+    this.walBytes += sign * (this.key ? prepared.bytes.length + SEAL_OVERHEAD : prepared.bytes.length);
+    this.walRecords += sign;
+  }
+
+  /** Queues a batch for the next commit transaction. */
+  private enqueue(prepared: PreparedBatch | null, ops: readonly WalOp[] | null): Promise<void> {
     const p = new Promise<void>((resolve, reject) => {
-      this.queue.push({ prepared, seq: 0, resolve, reject });
+      this.queue.push({ prepared, ops, seq: 0, resolve, reject });
     });
     this.track(p);
     this.schedule();
@@ -366,14 +409,16 @@ export class DiskStore {
 
   /**
    * True when the WAL since the last checkpoint exceeds `checkpointBytes`, or, for a large store,
-   * CHECKPOINT_WAL_RATIO of its stored pages, whichever is more. Throws CLOSED after close.
+   * CHECKPOINT_WAL_RATIO of its stored pages, whichever is more; with `pending`, as it would be
+   * once that batch is appended too. Throws CLOSED after close (BAD_VALUE on a malformed batch).
    */
-  needsCheckpoint(): boolean {
+  needsCheckpoint(pending?: readonly WalOp[]): boolean {
     if (this.state !== 'open') throw this.closedError();
-    if (this.walBytes <= this.checkpointBytes) return false;
+    const wal = this.walBytes + (pending ? measureBatch(pending) : 0);
+    if (wal <= this.checkpointBytes) return false;
     let pages = 0;
     for (const r of this.pageDir.values()) pages += r.bytes;
-    return this.walBytes > pages * CHECKPOINT_WAL_RATIO;
+    return wal > pages * CHECKPOINT_WAL_RATIO;
   }
 
   /**
@@ -525,10 +570,17 @@ export class DiskStore {
     const firstSeq = this.nextSeq;
     const t0 = now();
     try {
+      // A batch whose checkpoint failed (commitByCheckpoint) is encoded now.
+      for (const b of batches) {
+        if (b.prepared !== null) continue;
+        b.prepared = prepareBatch(b.ops!);
+        b.ops = null;
+        this.countWal(b.prepared, 1);
+      }
       const records: Uint8Array[] = [];
       for (const b of batches) {
         b.seq = this.nextSeq++;
-        records.push(stampBatch(b.prepared, b.seq));
+        records.push(stampBatch(b.prepared!, b.seq));
       }
       const stored = this.key ? await Promise.all(records.map((r, i) => seal(this.key!, r, `wal:${batches[i]!.seq}`))) : records;
       if (this.state === 'closed') throw this.closedError();
@@ -557,10 +609,7 @@ export class DiskStore {
       // Nothing of this transaction is on disk and no later one has begun: reuse its numbers.
       this.nextSeq = firstSeq;
       this.commitFailures++;
-      for (const b of batches) {
-        this.walRecords--;
-        this.walBytes -= this.key ? b.prepared.bytes.length + SEAL_OVERHEAD : b.prepared.bytes.length;
-      }
+      for (const b of batches) if (b.prepared !== null) this.countWal(b.prepared, -1);
       const err = this.state === 'closed' ? this.closedError() : toLarderError(e, `store "${this.name}": committing ${batches.length} batch(es), seq ${firstSeq}..${firstSeq + batches.length - 1}`);
       for (const b of batches) b.reject(err);
       return true;
@@ -619,7 +668,9 @@ export class DiskStore {
       }
       await tx.done;
 
-      const walDropped = covered.records - absorbed.length;
+      // Absorbed batches from commitByCheckpoint were never counted as WAL records.
+      let walDropped = covered.records;
+      for (const b of absorbed) if (b.prepared !== null) walDropped--;
       this.cpSeq = cpSeq;
       this.cpTime = meta.time;
       this.pageDir = newDir;

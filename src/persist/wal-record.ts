@@ -61,11 +61,10 @@ export interface PreparedBatch {
 }
 
 /**
- * Encodes `ops` into a record whose sequence number is still unset. Copies every key and value,
- * so the caller may reuse its buffers as soon as this returns. Throws BAD_VALUE on a malformed op
- * and TOO_LARGE when a length does not fit in 32 bits.
+ * The byte length of the record `ops` encode to. Throws BAD_VALUE on a malformed op and
+ * TOO_LARGE when a length does not fit in 32 bits.
  */
-export function prepareBatch(ops: readonly WalOp[]): PreparedBatch {
+export function measureBatch(ops: readonly WalOp[]): number {
   if (!Array.isArray(ops)) throw new LarderError('BAD_VALUE', 'WAL batch: ops must be an array');
   let size = WAL_HEADER_BYTES;
   for (let i = 0; i < ops.length; i++) {
@@ -84,6 +83,15 @@ export function prepareBatch(ops: readonly WalOp[]): PreparedBatch {
     }
   }
   if (size - WAL_HEADER_BYTES > MAX_LEN || ops.length > MAX_LEN) throw new LarderError('TOO_LARGE', 'WAL batch exceeds 4 GiB');
+  return size;
+}
+
+/**
+ * Encodes `ops` into a record whose sequence number is still unset. Copies every key and value,
+ * so the caller may reuse its buffers as soon as this returns. Throws like measureBatch.
+ */
+export function prepareBatch(ops: readonly WalOp[]): PreparedBatch {
+  const size = measureBatch(ops);
   const buf = new Uint8Array(size);
   let p = WAL_HEADER_BYTES;
   for (let i = 0; i < ops.length; i++) {

@@ -3,6 +3,7 @@
  * DiskStore (src/persist) and a memory-only stand-in for `persist: false`.
  */
 import { DiskStore } from '../persist/disk-store.js';
+import type { LarderError } from '../errors.js';
 import type { KeyOp } from '../keyspace/write-batch.js';
 import type { StoreOptions } from './protocol.js';
 
@@ -10,8 +11,13 @@ import type { StoreOptions } from './protocol.js';
 export interface Disk {
   /** Makes one group of ops durable; resolves after the IndexedDB transaction completed. */
   append(ops: KeyOp[]): Promise<void>;
-  /** True when the WAL has grown past the checkpoint threshold. */
-  needsCheckpoint(): boolean;
+  /** True when the WAL has grown past the checkpoint threshold (with `pending`: once it is appended too). */
+  needsCheckpoint(pending?: KeyOp[]): boolean;
+  /**
+   * Makes one group of ops durable by a checkpoint of `snapshot` (which includes them) instead of
+   * a WAL record; resolves with null, or with the checkpoint's error if it fell back to the WAL.
+   */
+  commitByCheckpoint(ops: KeyOp[], snapshot: () => Iterable<[Uint8Array, Uint8Array]>): Promise<LarderError | null>;
   /** Rewrites dirty pages from `snapshot` and drops the covered WAL, in one transaction. */
   checkpoint(snapshot: () => Iterable<[Uint8Array, Uint8Array]>): Promise<unknown>;
   /** WAL and page statistics. */
@@ -27,6 +33,9 @@ class MemoryDisk implements Disk {
     return false;
   }
   async checkpoint(): Promise<void> {}
+  async commitByCheckpoint(): Promise<null> {
+    return null;
+  }
   info(): unknown {
     return { persist: false };
   }

@@ -330,24 +330,34 @@ export class StoreEngine {
    * checkpoint is wanted and no transaction is open, a checkpoint right after it. The snapshot is
    * taken synchronously before the append starts, when memory holds exactly disk plus this group,
    * so the checkpoint neither misses a committed write nor contains an uncommitted one. Batches
-   * arriving meanwhile wait in `next` until both are done.
+   * arriving meanwhile wait in `next` until both are done. A group that makes a checkpoint due by
+   * itself (a bulk load) is written by that checkpoint alone: its bytes go to IndexedDB once, in
+   * the pages, not twice (a WAL record, then the same bytes again in the pages).
    */
   private flush(): void {
     if (this.inflight || this.checkpointing) return;
-    const wantCheckpoint = this.checkpointWanted && !this.tx;
     const g = this.next;
-    if (!g && !wantCheckpoint) return;
+    const canCheckpoint = !this.tx;
+    if (!g && !(this.checkpointWanted && canCheckpoint)) return;
     this.next = null;
     const ops = g ? mergeOps(g.batches) : [];
+    const byCheckpoint = g !== null && canCheckpoint && this.checkpointDueWith(ops);
+    const wantCheckpoint = (this.checkpointWanted && canCheckpoint) || byCheckpoint;
     const snapshot = wantCheckpoint ? [...this.ks.entries()] : null;
     if (wantCheckpoint) this.checkpointWanted = false;
     this.inflight = g ?? group();
-    const appended = g ? this.disk.append(ops) : Promise.resolve();
+    const t0 = now();
+    const appended = byCheckpoint ? this.disk.commitByCheckpoint(ops, () => snapshot!) : g ? this.disk.append(ops) : Promise.resolve();
     appended.then(
-      () => {
+      (checkpointError) => {
         g?.resolve();
         if (g) this.emit(ops, g.events);
-        if (snapshot) this.runCheckpoint(snapshot);
+        if (byCheckpoint) {
+          if (!checkpointError) this.lastCheckpoint = { at: Date.now(), ms: now() - t0 };
+          this.settleCheckpoint(checkpointError ?? null);
+          this.inflight = null;
+          this.afterCommit();
+        } else if (snapshot) this.runCheckpoint(snapshot);
         else {
           this.inflight = null;
           this.afterCommit();
@@ -368,6 +378,15 @@ export class StoreEngine {
         this.pulse();
       },
     );
+  }
+
+  /** True when appending `ops` would make a checkpoint due; false when the disk cannot tell (closed: the append reports it). */
+  private checkpointDueWith(ops: KeyOp[]): boolean {
+    try {
+      return this.disk.needsCheckpoint(ops);
+    } catch {
+      return false;
+    }
   }
 
   private runCheckpoint(snapshot: Array<[Uint8Array, Uint8Array]>): void {
