@@ -305,6 +305,28 @@ describe('store: change feed, export/import, info, encryption', () => {
     await r.destroy();
   });
 
+  it('a big transaction written by its own checkpoint while other writes wait for it: nothing is lost', async () => {
+    const name = fresh('txcp');
+    const s = await open(name, { checkpointBytes: 2000 });
+    const waiting: Promise<unknown>[] = [];
+    await s.transaction(async (tx) => {
+      await tx.setMany(Array.from({ length: 200 }, (_, i) => [`t${i}`, { i, pad: 'p'.repeat(20) }] as [string, unknown]));
+      // These wait for the transaction; they run as it ends, before its checkpoint reads the keyspace.
+      for (let i = 0; i < 20; i++) waiting.push(s.set(`w${i}`, i));
+      await new Promise((r) => setTimeout(r, 10));
+    });
+    await Promise.all(waiting);
+    expect(await s.count()).toBe(220);
+    await s.checkpoint();
+    await s.set('after', 1);
+    await s.close();
+    const r = await open(name, { checkpointBytes: 2000 });
+    expect(await r.count()).toBe(221);
+    expect(await r.get('t199')).toEqual({ i: 199, pad: 'p'.repeat(20) });
+    expect(await r.get('w19')).toBe(19);
+    await r.destroy();
+  });
+
   it('an encrypted store reopens with its passphrase and refuses without it', async () => {
     const name = fresh('enc');
     const s = await open(name, { passphrase: 'correct horse' });

@@ -36,6 +36,17 @@ export class Keyspace {
    */
   readonly tagVersion = new Uint32Array(256);
 
+  /**
+   * A number that changes whenever any key is written or deleted (the sum of tagVersion): equal
+   * stamps mean nothing was written in between.
+   */
+  writeStamp(): number {
+    const v = this.tagVersion;
+    let s = 0;
+    for (let i = 0; i < 256; i++) s += v[i]!;
+    return s;
+  }
+
   private constructor(engine: Engine, pointTags: Iterable<number>) {
     this.engine = engine;
     this.tree = Tree.create(engine);

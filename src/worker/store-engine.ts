@@ -343,18 +343,24 @@ export class StoreEngine {
     const ops = g ? mergeOps(g.batches) : [];
     const byCheckpoint = g !== null && canCheckpoint && this.checkpointDueWith(ops);
     const wantCheckpoint = (this.checkpointWanted && canCheckpoint) || byCheckpoint;
-    const snapshot = wantCheckpoint ? [...this.ks.entries()] : null;
+    // A checkpoint after the append reads a copy taken now (memory moves on while the append
+    // runs); one that writes the group itself reads the keyspace in place (see liveSnapshot).
+    const snapshot = wantCheckpoint && !byCheckpoint ? [...this.ks.entries()] : null;
     if (wantCheckpoint) this.checkpointWanted = false;
     this.inflight = g ?? group();
     const t0 = now();
-    const appended = byCheckpoint ? this.disk.commitByCheckpoint(ops, () => snapshot!) : g ? this.disk.append(ops) : Promise.resolve();
+    const appended = byCheckpoint ? this.disk.commitByCheckpoint(ops, this.liveSnapshot()) : g ? this.disk.append(ops) : Promise.resolve();
     appended.then(
       (checkpointError) => {
         g?.resolve();
         if (g) this.emit(ops, g.events);
         if (byCheckpoint) {
-          if (!checkpointError) this.lastCheckpoint = { at: Date.now(), ms: now() - t0 };
-          this.settleCheckpoint(checkpointError ?? null);
+          // The group went to the WAL instead: checkpoint() callers wait for the next attempt.
+          if (checkpointError) this.checkpointWanted = true;
+          else {
+            this.lastCheckpoint = { at: Date.now(), ms: now() - t0 };
+            this.settleCheckpoint(null);
+          }
           this.inflight = null;
           this.afterCommit();
         } else if (snapshot) this.runCheckpoint(snapshot);
@@ -374,7 +380,7 @@ export class StoreEngine {
         this.inflight = null;
         g?.reject(failed);
         later?.reject(failed);
-        if (snapshot) this.settleCheckpoint(failed);
+        if (wantCheckpoint) this.settleCheckpoint(failed);
         this.pulse();
       },
     );
@@ -387,6 +393,21 @@ export class StoreEngine {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The keyspace as a checkpoint snapshot read in place, without a copy of every entry first.
+   * Valid only while nothing writes to the keyspace, which holds when the disk reads it in the
+   * microtasks right after the flush that queued it. Should a write come first (a message that
+   * waited for a transaction to end resumes there), it throws: that checkpoint fails and its
+   * group goes to the WAL, as after any failed checkpoint.
+   */
+  private liveSnapshot(): () => Iterable<[Uint8Array, Uint8Array]> {
+    const stamp = this.ks.writeStamp();
+    return () => {
+      if (this.ks.writeStamp() !== stamp) throw new LarderError('INTERNAL', 'the keyspace changed before the checkpoint read it');
+      return this.ks.entries();
+    };
   }
 
   private runCheckpoint(snapshot: Array<[Uint8Array, Uint8Array]>): void {
