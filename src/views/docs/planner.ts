@@ -29,7 +29,7 @@ import type { RangeOptions } from '../../core/tree.js';
 import type { LiveIndex } from './indexes.js';
 import { compileRegex, isRegexObject, literalPrefix } from './query/regex.js';
 import type { SortSpec } from './sort.js';
-import { isPlainObject, type Doc } from './util.js';
+import { isPlainObject, setOwn, type Doc } from './util.js';
 
 /** Most point combinations a compound index scan expands to. */
 export const MAX_POINTS = 1000;
@@ -56,6 +56,12 @@ export interface Plan {
   ranges: RangeOptions[];
   /** For IXSCAN: number of key components before the _id. */
   components: number;
+  /**
+   * For IXSCAN over point fields: every entry of ranges[i] starts with the same bytes, the
+   * index prefix and the first `components` key components (the points), `lengths[i]` bytes in
+   * all. The scan skips only the components after them to find an entry's _id.
+   */
+  fixed?: { components: number; lengths: number[] };
   /** True when the scan order is the requested sort (no in-memory sort needed). */
   sorted: boolean;
   /** Whether documents may repeat (multikey or several ranges): dedupe by _id. */
@@ -433,13 +439,26 @@ function exactIdCondition(cond: unknown): boolean {
   return ops.length === 1 && (ops[0] === '$eq' || ops[0] === '$in');
 }
 
+/**
+ * A plan's explain() bounds from `shows` (path, how to show its bounds; the first entry of a path
+ * wins), computed on first use and then kept on the plan.
+ */
+function lazyBounds(plan: Plan, shows: Array<[string, () => unknown]>): Record<string, unknown> {
+  const bounds: Record<string, unknown> = {};
+  for (const [path, show] of shows) if (!Object.prototype.hasOwnProperty.call(bounds, path)) setOwn(bounds, path, show());
+  Object.defineProperty(plan, 'bounds', { value: bounds, enumerable: true, writable: true, configurable: true });
+  return bounds;
+}
+
 function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | undefined, fieldsOnly: boolean): { score: number; plan: Plan } | undefined {
   let prefixes: Uint8Array[] = [c.prefix];
   let score = 0;
   let used = 0;
   let exact = fieldsOnly && !c.multikey && !c.partial;
   let singlePoints = true;
-  const bounds: Record<string, unknown> = {};
+  // explain()'s bounds, built only when asked for: a $in of 3,000 _ids would otherwise spend more
+  // time showing its points as JSON than looking them up.
+  const shows: Array<[string, () => unknown]> = [];
   let interval: { lo: Side; hi: Side; dir: 1 | -1 } | undefined;
   for (const f of c.fields) {
     const fc = conds.get(f.path);
@@ -459,20 +478,22 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
       if (b.points.length > 1) singlePoints = false;
       score += 3;
       used++;
-      bounds[f.path] = b.show.map((v) => `[${showBound(v ?? null)}, ${showBound(v ?? null)}]`);
+      shows.push([f.path, () => b.show.map((v) => `[${showBound(v ?? null)}, ${showBound(v ?? null)}]`)]);
       continue;
     }
     interval = { lo: b.lo, hi: b.hi, dir: f.dir };
     score += 2;
     used++;
-    bounds[f.path] = [b.show];
+    shows.push([f.path, () => [b.show]]);
     break;
   }
   if (used === 0) return undefined;
   // Every condition of the filter must be one the bounds carry.
   if (conds.size !== used) exact = false;
-  for (const f of c.fields.slice(used)) bounds[f.path] ??= ['[MinKey, MaxKey]'];
-  const ranges: RangeOptions[] = prefixes.map((p) => (interval ? intervalRange(p, interval.lo, interval.hi, interval.dir) : prefixRange(p)));
+  for (const f of c.fields.slice(used)) shows.push([f.path, () => ['[MinKey, MaxKey]']]);
+  const isPointLookup = c.isId && !interval;
+  // Direct _id lookups read `points`, not ranges: 3,000 _ids need no 3,000 ranges.
+  const ranges: RangeOptions[] = isPointLookup ? [] : prefixes.map((p) => (interval ? intervalRange(p, interval.lo, interval.hi, interval.dir) : prefixRange(p)));
   let sorted = false;
   let reverse = false;
   if (sort && singlePoints) {
@@ -486,12 +507,15 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
       }
     }
   }
-  if (reverse) ranges.reverse();
+  const fixedLengths = isPointLookup ? [] : prefixes.map((p) => p.length);
+  if (reverse) {
+    ranges.reverse();
+    fixedLengths.reverse();
+  }
   for (const r of ranges) {
     r.reverse = reverse;
     if (!c.isId) r.keysOnly = true;
   }
-  const isPointLookup = c.isId && !interval;
   return {
     score,
     plan: {
@@ -500,9 +524,12 @@ function planFor(c: Candidate, conds: Map<string, unknown[]>, sort: SortSpec | u
       keyPattern: keyPattern(c),
       ranges,
       components: c.fields.length,
+      fixed: { components: used - (interval ? 1 : 0), lengths: fixedLengths },
       sorted: sorted || (isPointLookup && prefixes.length <= 1),
       dedupe: c.multikey || prefixes.length > 1,
-      bounds,
+      get bounds() {
+        return lazyBounds(this, shows);
+      },
       index: c.index,
       points: isPointLookup ? prefixes : undefined,
       exact: exact && (isPointLookup || !c.isId) ? true : undefined,

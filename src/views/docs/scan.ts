@@ -5,8 +5,9 @@
  * writes (no Halloween problem) and the tree is never modified under a running range.
  */
 import { ByteArena, decodeFields, decodeValue, type FieldSelector } from '../../codec/value.js';
-import { skipKeyComponents } from '../../keys/encode.js';
+import { KeyType, skipKeyComponents } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
+import { docCacheFor } from './doc-cache.js';
 import { latin1 } from './indexes.js';
 import type { Plan } from './planner.js';
 import type { Predicate } from './query/matcher.js';
@@ -110,17 +111,47 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pre
     }
     return { found, keysExamined, docsExamined };
   }
+  const cache = docCacheFor(ctx.ks, docPrefix);
+  /**
+   * Fetches the documents under the 'D' keys `dks` and considers them in order, taking those the
+   * cache has from it and reading the others in one engine call (then caching them); true when
+   * the scan should stop. Counts a key examined per key reached when `countKeys`.
+   */
+  const fetch = (dks: Uint8Array[], countKeys: boolean): boolean => {
+    const pl = docPrefix.length;
+    const at = new Array<number>(dks.length);
+    let missing: Uint8Array[] | undefined;
+    const lookup = cache.size > 0;
+    for (let j = 0; j < dks.length; j++) {
+      const dk = dks[j]!;
+      const e = lookup ? cache.find(dk, pl, dk.length) : -1;
+      at[j] = e;
+      if (e < 0) (missing ??= []).push(dk);
+    }
+    const vals = missing ? ctx.ks.getMany(missing) : undefined;
+    if (missing && cache.filling) cache.expect(missing.length);
+    let mi = 0;
+    for (let j = 0; j < dks.length; j++) {
+      if (countKeys) keysExamined++;
+      const e = at[j]!;
+      if (e >= 0) {
+        if (consider(cache.key(e), cache.value(e))) return true;
+        continue;
+      }
+      const v = vals![mi++];
+      if (v === undefined) continue;
+      if (cache.filling) cache.add(dks[j]!, v);
+      if (consider(dks[j]!, v)) return true;
+    }
+    return false;
+  };
   if (plan.stage === 'IDHACK') {
-    // One engine call per chunk of _ids, not per _id; a limit keeps the chunks small.
+    // One engine call per chunk of _ids (the ones not cached), not per _id; a limit keeps the
+    // chunks small.
     const pts = plan.points ?? [];
     for (let i = 0; i < pts.length;) {
       const end = Math.min(pts.length, i + Math.min(FETCH_CHUNK, stopAfter - found.length));
-      const vals = ctx.ks.getMany(pts.slice(i, end));
-      for (let j = 0; j < vals.length; j++) {
-        keysExamined++;
-        const v = vals[j];
-        if (v !== undefined && consider(pts[i + j]!, v)) return { found, keysExamined, docsExamined };
-      }
+      if (fetch(i === 0 && end === pts.length ? pts : pts.slice(i, end), true)) return { found, keysExamined, docsExamined };
       i = end;
     }
     return { found, keysExamined, docsExamined };
@@ -150,44 +181,77 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pre
   // An index scan: the entries' _ids (read in place: the key's components are skipped, not
   // decoded) give the documents' keys, fetched a chunk at a time in one engine call each.
   const ix = plan.index;
-  const dirs = ix.fields.map((f) => f.dir);
-  const skipFrom = ix.prefix.length;
+  const allDirs = ix.fields.map((f) => f.dir);
+  const fixed = plan.fixed;
+  // The point components every entry of a range shares need no skipping (see Plan.fixed).
+  const dirs = fixed && fixed.components > 0 ? allDirs.slice(fixed.components) : allDirs;
+  let skipFrom = ix.prefix.length;
   const seen = plan.dedupe ? new Set<string>() : undefined;
   const pl = docPrefix.length;
+  /** The document key for the _id bytes mem[idAt, end). */
+  const docKeyAt = (mem: Uint8Array, idAt: number, end: number): Uint8Array => {
+    const n = end - idAt;
+    // Byte loops, not set(): keys are a few dozen bytes, where set() and the subarray it needs
+    // cost more than the copy.
+    const dk = new Uint8Array(pl + n);
+    for (let i = 0; i < pl; i++) dk[i] = docPrefix[i]!;
+    for (let i = 0; i < n; i++) dk[pl + i] = mem[idAt + i]!;
+    return dk;
+  };
   /** The document key of the index entry at mem[ko, ko+kl), or undefined for a repeated _id. */
   const docKeyOf = (mem: Uint8Array, ko: number, kl: number): Uint8Array | undefined => {
     keysExamined++;
     const end = ko + kl;
-    const idAt = skipKeyComponents(mem, ko + skipFrom, dirs, end);
-    const dk = new Uint8Array(pl + end - idAt);
-    dk.set(docPrefix);
-    dk.set(mem.subarray(idAt, end), pl);
+    const idAt = skipComponents(mem, ko + skipFrom, dirs, end);
     if (seen) {
-      const h = latin1(dk.subarray(pl));
+      const h = latin1(mem.subarray(idAt, end));
       if (seen.has(h)) return undefined;
       seen.add(h);
     }
-    return dk;
+    return docKeyAt(mem, idAt, end);
   };
-  /** Fetches and tests documents; true when the scan should stop. */
-  const fetch = (dks: Uint8Array[]): boolean => {
-    const vals = ctx.ks.getMany(dks);
-    for (let j = 0; j < dks.length; j++) {
-      const v = vals[j];
-      if (v === undefined) continue; // cannot happen while indexes are consistent
-      if (consider(dks[j]!, v)) return true;
-    }
-    return false;
-  };
-  for (const r of plan.ranges) {
+  for (let ri = 0; ri < plan.ranges.length; ri++) {
+    const r = plan.ranges[ri]!;
+    skipFrom = fixed && fixed.components > 0 ? fixed.lengths[ri]! : ix.prefix.length;
     if (stopAfter === Infinity) {
-      // Every entry is needed: read the range's keys in place, then the documents in chunks.
-      const dks: Uint8Array[] = [];
+      // Every entry is needed: read the range's keys in place, looking each _id up in the cache
+      // right there (no key is built for a cached document), then read the others in one engine
+      // call and consider all in index order.
+      const order: number[] = []; // a cache entry, or -1 - i for misses[i]
+      const misses: Uint8Array[] = [];
+      // An empty cache has nothing to find (the first read after a write): no lookups then.
+      const lookup = cache.size > 0;
       ctx.ks.forEachRaw(r, (mem, ko, kl) => {
-        const dk = docKeyOf(mem, ko, kl);
-        if (dk) dks.push(dk);
+        keysExamined++;
+        const end = ko + kl;
+        const idAt = skipComponents(mem, ko + skipFrom, dirs, end);
+        if (seen) {
+          const h = latin1(mem.subarray(idAt, end));
+          if (seen.has(h)) return;
+          seen.add(h);
+        }
+        const e = lookup ? cache.find(mem, idAt, end) : -1;
+        if (e >= 0) order.push(e);
+        else {
+          order.push(-1 - misses.length);
+          misses.push(docKeyAt(mem, idAt, end));
+        }
       });
-      fetch(dks);
+      const vals = misses.length > 0 ? ctx.ks.getMany(misses) : undefined;
+      const fill = cache.filling;
+      if (fill) cache.expect(misses.length);
+      for (let j = 0; j < order.length; j++) {
+        const o = order[j]!;
+        if (o >= 0) {
+          consider(cache.key(o), cache.value(o));
+          continue;
+        }
+        const v = vals![-1 - o];
+        if (v === undefined) continue; // cannot happen while indexes are consistent
+        const dk = misses[-1 - o]!;
+        if (fill) cache.add(dk, v);
+        consider(dk, v);
+      }
       continue;
     }
     // A limit: read entries only as far as needed, a small chunk of documents at a time (the
@@ -198,11 +262,44 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pre
       if (!dk) continue;
       dks.push(dk);
       if (dks.length >= Math.min(FETCH_CHUNK, stopAfter - found.length)) {
-        if (fetch(dks)) return { found, keysExamined, docsExamined };
+        if (fetch(dks, false)) return { found, keysExamined, docsExamined };
         dks = [];
       }
     }
-    if (dks.length && fetch(dks)) return { found, keysExamined, docsExamined };
+    if (dks.length && fetch(dks, false)) return { found, keysExamined, docsExamined };
   }
   return { found, keysExamined, docsExamined };
+}
+
+/**
+ * The offset just past the key components of directions `dirs` starting at mem[p] (an index
+ * entry ending at `end`): skipKeyComponents with the scalar types index keys usually hold read
+ * inline, since this runs once per index entry scanned. Anything else (arrays, objects, binary)
+ * or anything malformed goes to skipKeyComponents, which skips it or throws CORRUPT.
+ */
+export function skipComponents(mem: Uint8Array, p: number, dirs: ReadonlyArray<1 | -1>, end: number): number {
+  for (let i = 0; i < dirs.length; i++) {
+    const at = p;
+    // A descending component is stored inverted: read its bytes through the mask.
+    const mask = dirs[i] === -1 ? 0xff : 0;
+    const t = mem[p]! ^ mask;
+    if (t === KeyType.Number || t === KeyType.Date) p += 9;
+    else if (t === KeyType.String) {
+      // Escaped bytes: 00 FF is a 00 inside the string, 00 00 ends it.
+      p++;
+      for (;;) {
+        if (p + 1 >= end) return skipKeyComponents(mem, at, dirs.slice(i), end);
+        if ((mem[p]! ^ mask) !== 0) { p++; continue; }
+        const d = mem[p + 1]! ^ mask;
+        p += 2;
+        if (d === 0) break;
+        if (d !== 0xff) return skipKeyComponents(mem, at, dirs.slice(i), end);
+      }
+    } else if (t === KeyType.Null || t === KeyType.MinKey || t === KeyType.MaxKey) p += 1;
+    else if (t === KeyType.Boolean) p += 2;
+    else if (t === KeyType.ObjectId) p += 13;
+    else return skipKeyComponents(mem, at, dirs.slice(i), end);
+    if (p > end) return skipKeyComponents(mem, at, dirs.slice(i), end);
+  }
+  return p;
 }

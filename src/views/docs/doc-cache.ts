@@ -1,0 +1,304 @@
+/**
+ * DocCache: stored documents (their 'D' key and encoded bytes, as read from the keyspace) of one
+ * collection by encoded _id, kept in the worker between calls. An index scan or an _id lookup
+ * that reaches a document read before takes it from here instead of building its key and
+ * descending the B+tree for it: that descent and the JavaScript around it were most of an indexed
+ * query's time.
+ *
+ * The keyspace stays the truth. Entries are added when documents are read and trusted only while
+ * Keyspace.tagVersion[DOC_TAG] is unchanged: any write of a document of any collection (an undo,
+ * a rollback and a recovery included) bumps it, and the next read starts over with an empty cache.
+ * A read-mostly collection is served from memory; a write never has to know what is cached. A
+ * collection's cache fills from its second read after a write on (DocCache.filling), so reads
+ * that alternate with writes do not pay for filling it.
+ *
+ * What is cached is only ever read: the bytes are the engine's copies (Tree.getMany), and every
+ * consumer decodes them (decodeValue copies), copies them onto the wire (the worker's
+ * encodeResult), or replaces them (a writer assigns new bytes to its Found). Nothing decoded is
+ * cached, so no caller ever gets an object another caller also holds.
+ *
+ * Memory is bounded: past MAX_BYTES (document and key bytes plus ENTRY_OVERHEAD per entry, for
+ * every collection of a keyspace together) nothing more is added until the next write clears
+ * the cache, so a query larger than the cache does not refill it over and over.
+ */
+import type { Keyspace } from '../../keyspace/keyspace.js';
+import { latin1 } from './indexes.js';
+import { DOC_TAG } from './keys.js';
+
+/** Most bytes the caches of one keyspace hold (see ENTRY_OVERHEAD). */
+export const MAX_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes an entry costs besides its key and document bytes (and the copy of a long _id): the
+ * key's own ArrayBuffer and both Uint8Array objects, the array slots and the hash table's share.
+ * Measured (heap + arrayBuffers with the cache full minus emptied, Node 20, 100k documents of ~86 bytes with
+ * 19-byte keys): about 480 bytes per cached document in all, so ~375 beyond the bytes.
+ */
+export const ENTRY_OVERHEAD = 384;
+
+/** The table of an empty cache: one empty slot, so a lookup ends at once. */
+const NO_SLOTS = new Int32Array(2);
+
+/** _ids up to this many bytes are compared as the words of their hash (see DocCache.find). */
+const SHORT_ID = 16;
+
+/** The little-endian 32-bit word at mem[p, p+4). */
+function word(mem: Uint8Array, p: number): number {
+  return mem[p]! | (mem[p + 1]! << 8) | (mem[p + 2]! << 16) | (mem[p + 3]! << 24);
+}
+
+/**
+ * Word k of the n bytes at mem[start, end): 32-bit words read 4 bytes at a time, the last one
+ * ending at `end` (it may overlap its predecessor); shorter than 4 bytes, one word of them all.
+ * The ceil(n / 4) words of n bytes determine them, so equal n and words are equal bytes.
+ */
+function wordAt(mem: Uint8Array, start: number, end: number, k: number): number {
+  if (end - start < 4) {
+    let w = 0;
+    for (let i = start; i < end; i++) w = (w << 8) | mem[i]!;
+    return w;
+  }
+  const p = start + 4 * k;
+  return word(mem, p + 4 <= end ? p : end - 4);
+}
+
+/** A hash of mem[start, end) from its words (a few multiplies, not one per byte). */
+function hashBytes(mem: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  let h = Math.imul(n, 0x9e3779b1);
+  const words = n <= 4 ? 1 : (n + 3) >> 2; // at least one, as in find
+  for (let k = 0; k < words; k++) {
+    h = Math.imul(h ^ wordAt(mem, start, end, k), 0x85ebca6b);
+    h ^= h >>> 13;
+  }
+  return h ^ (h >>> 16);
+}
+
+/**
+ * One collection's cached documents: an open-addressing table from _id bytes to entries. The
+ * table and the _ids are packed typed arrays (a slot holds the hash and the entry; a short _id
+ * is kept as the words its hash was made of, a longer one as bytes side by side), so a lookup
+ * reads the caller's bytes once and touches a few cache lines, no JavaScript object.
+ */
+export class DocCache {
+  // Allocated by the first add (most caches made by a read right after a write stay empty).
+  /** Two Int32 per slot: the hash, then entry index + 1 (0: empty slot). */
+  private slots = NO_SLOTS;
+  /** Per entry: its _id's byte length, then up to 4 words (an _id up to SHORT_ID bytes). */
+  private idWords = new Int32Array(0);
+  /** The bytes of entry e's longer _id are ids[idAt[e], idAt[e + 1]) (empty for a short one). */
+  private ids = new Uint8Array(0);
+  private idAt = new Int32Array(1);
+  /** 'D' keys, as read. */
+  private readonly keys: Uint8Array[] = [];
+  private readonly vals: Uint8Array[] = [];
+
+  /**
+   * Whether documents read now should be added. Not on the first read after a write: a store
+   * that alternates writes and reads would pay for filling a cache that the next write empties,
+   * so a collection's cache only fills from its second read of the same state on.
+   */
+  filling = false;
+
+  /** A cache of a collection whose 'D' keys start with `prefixLen` bytes of prefix. */
+  constructor(private readonly owner: CacheSet, readonly prefixLen: number) {}
+
+  /** Number of entries. */
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The entry whose _id bytes equal mem[start, end), or -1. */
+  find(mem: Uint8Array, start: number, end: number): number {
+    const n = end - start;
+    if (n > SHORT_ID) return this.findLong(mem, start, end);
+    // The words are read once: they make the hash and are what a candidate is compared with.
+    const w0 = wordAt(mem, start, end, 0);
+    const w1 = n > 4 ? wordAt(mem, start, end, 1) : 0;
+    const w2 = n > 8 ? wordAt(mem, start, end, 2) : 0;
+    const w3 = n > 12 ? wordAt(mem, start, end, 3) : 0;
+    // hashBytes, unrolled over the words just read.
+    let h = Math.imul(n, 0x9e3779b1);
+    h = Math.imul(h ^ w0, 0x85ebca6b);
+    h ^= h >>> 13;
+    if (n > 4) { h = Math.imul(h ^ w1, 0x85ebca6b); h ^= h >>> 13; }
+    if (n > 8) { h = Math.imul(h ^ w2, 0x85ebca6b); h ^= h >>> 13; }
+    if (n > 12) { h = Math.imul(h ^ w3, 0x85ebca6b); h ^= h >>> 13; }
+    h ^= h >>> 16;
+    const slots = this.slots;
+    const words = this.idWords;
+    const m = (slots.length >> 1) - 1;
+    for (let i = h & m; ; i = (i + 1) & m) {
+      const e = slots[2 * i + 1]! - 1;
+      if (e < 0) return -1;
+      if (slots[2 * i] !== h) continue;
+      const b = 5 * e;
+      if (words[b] === n && words[b + 1] === w0 && words[b + 2] === w1 && words[b + 3] === w2 && words[b + 4] === w3) return e;
+    }
+  }
+
+  private findLong(mem: Uint8Array, start: number, end: number): number {
+    const h = hashBytes(mem, start, end);
+    const slots = this.slots;
+    const m = (slots.length >> 1) - 1;
+    const n = end - start;
+    for (let i = h & m; ; i = (i + 1) & m) {
+      const e = slots[2 * i + 1]! - 1;
+      if (e < 0) return -1;
+      if (slots[2 * i] !== h || this.idWords[5 * e] !== n) continue;
+      const at = this.idAt[e]!;
+      const ids = this.ids;
+      let j = 0;
+      while (j < n && ids[at + j] === mem[start + j]) j++;
+      if (j === n) return e;
+    }
+  }
+
+  /** The 'D' key of entry `e`. */
+  key(e: number): Uint8Array {
+    return this.keys[e]!;
+  }
+
+  /** The stored document bytes of entry `e`. */
+  value(e: number): Uint8Array {
+    return this.vals[e]!;
+  }
+
+  /**
+   * Adds the document stored under `key` (a 'D' key of this collection, not cached yet), unless
+   * the keyspace's caches are full. Both arrays are kept as they are: they must not change.
+   */
+  add(key: Uint8Array, value: Uint8Array): void {
+    const pl = this.prefixLen;
+    const end = key.length;
+    const n = end - pl;
+    const long = n > SHORT_ID;
+    if (!this.owner.reserve(key.length + value.length + (long ? n : 0) + ENTRY_OVERHEAD)) return;
+    const e = this.keys.length;
+    this.keys.push(key);
+    this.vals.push(value);
+    if (5 * e + 5 > this.idWords.length) {
+      const w = new Int32Array(Math.max(this.idWords.length * 2, 5 * 256));
+      w.set(this.idWords);
+      this.idWords = w;
+    }
+    if (e + 2 > this.idAt.length) {
+      const a = new Int32Array(Math.max(this.idAt.length * 2, 257));
+      a.set(this.idAt);
+      this.idAt = a;
+    }
+    const b = 5 * e;
+    this.idWords[b] = n;
+    const at = this.idAt[e]!;
+    if (long) {
+      if (at + n > this.ids.length) {
+        const c = new Uint8Array(Math.max(this.ids.length * 2, at + n));
+        c.set(this.ids);
+        this.ids = c;
+      }
+      for (let j = 0; j < n; j++) this.ids[at + j] = key[pl + j]!;
+      this.idAt[e + 1] = at + n;
+    } else {
+      for (let k = 0; k < 4; k++) this.idWords[b + 1 + k] = 4 * k < n ? wordAt(key, pl, end, k) : 0;
+      this.idAt[e + 1] = at;
+    }
+    // At most half full, so probes stay short.
+    if ((e + 1) * 2 > this.slots.length >> 1) this.grow();
+    else this.place(e, hashBytes(key, pl, end));
+  }
+
+  /** Makes room for `n` more entries at once (one table resize instead of several while adding). */
+  expect(n: number): void {
+    let want = Math.max(this.slots.length >> 1, 256);
+    while ((this.keys.length + n) * 2 > want) want *= 2;
+    if (want > this.slots.length >> 1) {
+      this.slots = new Int32Array(2 * want);
+      this.rehash();
+    }
+  }
+
+  private place(e: number, h: number): void {
+    const slots = this.slots;
+    const m = (slots.length >> 1) - 1;
+    let i = h & m;
+    while (slots[2 * i + 1] !== 0) i = (i + 1) & m;
+    slots[2 * i] = h;
+    slots[2 * i + 1] = e + 1;
+  }
+
+  private grow(): void {
+    this.slots = new Int32Array(Math.max(this.slots.length * 2, 2 * 256));
+    this.rehash();
+  }
+
+  private rehash(): void {
+    const pl = this.prefixLen;
+    for (let e = 0; e < this.keys.length; e++) {
+      const k = this.keys[e]!;
+      this.place(e, hashBytes(k, pl, k.length));
+    }
+  }
+}
+
+/** The document caches of one keyspace, emptied together when any document is written. */
+class CacheSet {
+  private version = -1;
+  private bytes = 0;
+  /** By the collection's 'D' prefix (as a latin1 string). */
+  private readonly colls = new Map<string, DocCache>();
+
+  constructor(private readonly ks: Keyspace) {}
+
+  /** The cache of the collection whose 'D' keys start with `prefix`, current. */
+  cache(prefix: Uint8Array): DocCache {
+    const v = this.ks.tagVersion[DOC_TAG]!;
+    if (v !== this.version) {
+      this.colls.clear();
+      this.bytes = 0;
+      this.version = v;
+    }
+    const name = latin1(prefix);
+    const c = this.colls.get(name);
+    if (c) {
+      // Read before in this state: worth keeping what is read from now on (see `filling`).
+      c.filling = true;
+      return c;
+    }
+    this.colls.set(name, new DocCache(this, prefix.length));
+    return this.colls.get(name)!;
+  }
+
+  /** Takes `n` bytes of the budget; false (nothing taken) when they do not fit. */
+  reserve(n: number): boolean {
+    if (this.bytes + n > MAX_BYTES) return false;
+    this.bytes += n;
+    return true;
+  }
+
+  /** Bytes in use (tests and measurements). */
+  get used(): number {
+    return this.bytes;
+  }
+}
+
+const sets = new WeakMap<Keyspace, CacheSet>();
+
+function setOf(ks: Keyspace): CacheSet {
+  let s = sets.get(ks);
+  if (!s) sets.set(ks, (s = new CacheSet(ks)));
+  return s;
+}
+
+/**
+ * The document cache of the collection whose 'D' keys start with `docPrefix` (keys.ts docPrefix)
+ * in `ks`, current for the keyspace's documents as they are now. Use it within one call and
+ * before any write: a write empties the caches the next time one is asked for, not the object
+ * already in hand.
+ */
+export function docCacheFor(ks: Keyspace, docPrefix: Uint8Array): DocCache {
+  return setOf(ks).cache(docPrefix);
+}
+
+/** Bytes the document caches of `ks` hold, by the accounting of MAX_BYTES (for tests and measurements). */
+export function docCacheBytes(ks: Keyspace): number {
+  return sets.get(ks)?.used ?? 0;
+}
