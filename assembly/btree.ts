@@ -340,17 +340,30 @@ export function treePutMany(h: i32, n: i32, len: i32): i32 {
 
 /** Scratch holds a key list; out gets n records `[vlen i32 (-1 = missing)][value]`. Returns hits. */
 export function treeGetMany(h: i32, n: i32, len: i32): i32 {
+  return getMany(h, n, len, false);
+}
+
+/**
+ * Scratch holds a record list (a batch about to be put); out gets the current values of its
+ * keys, as treeGetMany. A writer reads them for its undo log before putting the same list.
+ */
+export function treeGetManyOfRecords(h: i32, n: i32, len: i32): i32 {
+  return getMany(h, n, len, true);
+}
+
+function getMany(h: i32, n: i32, len: i32, records: bool): i32 {
   const t = resolve(h, KIND_TREE);
   if (t == 0) return BAD_HANDLE;
-  const v = validate(n, len, false);
+  const v = validate(n, len, records);
   if (v != 0) return v;
+  const hdr: usize = records ? 8 : 4;
   let p = scratch();
   let olen: u32 = 0;
   let hits: i32 = 0;
   for (let i: i32 = 0; i < n; i++) {
     const kl = load<u32>(p);
-    const e = findEntry(t, p + 4, kl);
-    p += 4 + <usize>kl;
+    const e = findEntry(t, p + hdr, kl);
+    p += hdr + <usize>kl + (records ? <usize>load<u32>(p, 4) : 0);
     const vl: u32 = e != 0 ? eVlen(e) : 0;
     let o = out();
     if (<u64>olen + 4 + <u64>vl > <u64>outCapacity()) o = ensureOut(olen + 4 + vl, olen);

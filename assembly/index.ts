@@ -36,5 +36,5 @@ export {
 
 export {
   treeNew, treeFree, treePut, treeGet, treeHas, treeDel, treeCount, treeClear, treeEnd,
-  treeRange, treeBulkLoad, treePutMany, treeGetMany, treeDelMany, treeCheck,
+  treeRange, treeBulkLoad, treePutMany, treeGetMany, treeGetManyOfRecords, treeDelMany, treeCheck,
 } from "./btree";

@@ -27,3 +27,16 @@ export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
   out[n - 1]!++;
   return out;
 }
+
+/** The byte strings one after another, in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

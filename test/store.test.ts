@@ -195,6 +195,39 @@ describe('store: bad input', () => {
     await s.close();
   });
 
+  it('setMany reads ASCII keys straight from the message and still takes every other key and value', async () => {
+    const s = await open(fresh('many-keys'), { persist: false });
+    const long = 'L'.repeat(300);
+    const odd = ['caf\u00e9', '\ud83d\ude00', 'lone \ud800', long, '', 'k\u007f'];
+    // All-ASCII keys (the fast path), then the same call with one key the fast path declines.
+    const ascii = Array.from({ length: 500 }, (_, i) => [`a:${i}`, { i }] as [string, unknown]);
+    expect(await s.setMany(ascii)).toBe(500);
+    for (const k of odd) expect(await s.setMany([...ascii.slice(0, 3), [k, { k }]])).toBe(4);
+    expect(await s.getMany(['a:0', 'a:499', ...odd])).toEqual([{ i: 0 }, { i: 499 }, ...odd.map((k) => ({ k }))]);
+    expect(await s.count()).toBe(500 + odd.length);
+    expect(await s.keys({ prefix: 'a:4', limit: 2 })).toEqual(['a:4', 'a:40']);
+    // Bad input fails as it always did, and writes nothing.
+    expect(await code(s.setMany([['ok1', 1], ['bad', () => 1]] as Array<[string, unknown]>))).toBe('BAD_VALUE');
+    expect(await code(s.setMany([['ok2', 1], ['undef', undefined]]))).toBe('BAD_VALUE');
+    expect(await code(s.setMany([['x'.repeat(70000), 1]]))).toBe('TOO_LARGE');
+    expect(await s.has('ok1')).toBe(false);
+    expect(await s.has('ok2')).toBe(false);
+    await s.close();
+  });
+
+  it('a setMany undone by its transaction leaves every earlier value as it was', async () => {
+    const s = await open(fresh('many-undo'), { persist: false });
+    await s.setMany(Array.from({ length: 50 }, (_, i) => [`k${i}`, `old${i}`] as [string, unknown]));
+    await expect(s.transaction(async (tx) => {
+      await tx.setMany(Array.from({ length: 100 }, (_, i) => [`k${i}`, { i }] as [string, unknown]));
+      expect(await tx.get('k60')).toEqual({ i: 60 });
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    expect(await s.getMany(Array.from({ length: 100 }, (_, i) => `k${i}`))).toEqual(Array.from({ length: 100 }, (_, i) => (i < 50 ? `old${i}` : undefined)));
+    expect(await s.count()).toBe(50);
+    await s.close();
+  });
+
   it('stores a __proto__ key as data without polluting prototypes', async () => {
     const s = await open(fresh('proto'), { persist: false });
     const evil = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}');

@@ -8,6 +8,7 @@ import { loadEngine, type Engine } from '../src/core/engine.js';
 import { Tree, compareBytes, prefixSuccessor, type RangeOptions, type TreeEntry } from '../src/core/tree.js';
 import { LarderError } from '../src/errors.js';
 import { MAX_KEY } from '../src/core/status.js';
+import { valueListEntries, type RecordList } from '../src/core/records.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -536,6 +537,67 @@ describe('Tree: memory', () => {
     for (let i = 0; i < 1000; i++) t.put(bytes(`x${i}`), bytes('v'));
     t.free();
     expect(engine.stats().liveBytes).toBe(before);
+  });
+});
+
+describe('Tree: record lists', () => {
+  /** A record list (src/core/records.ts) of `entries`. */
+  function recordList(entries: Array<[Uint8Array, Uint8Array]>): RecordList {
+    const out = new Uint8Array(entries.reduce((n, [k, v]) => n + 8 + k.length + v.length, 0));
+    const dv = new DataView(out.buffer);
+    let p = 0;
+    for (const [k, v] of entries) {
+      dv.setUint32(p, k.length, true);
+      dv.setUint32(p + 4, v.length, true);
+      out.set(k, p + 8);
+      out.set(v, p + 8 + k.length);
+      p += 8 + k.length + v.length;
+    }
+    return { bytes: out, count: entries.length };
+  }
+
+  it('putRecords writes like putMany and getManyOfRecords reads what it replaces, across several chunks', () => {
+    const t = Tree.create(engine);
+    const ref = Tree.create(engine);
+    for (let i = 0; i < 3000; i += 3) {
+      t.put(bytes(`k${i}`), bytes(`old${i}`));
+      ref.put(bytes(`k${i}`), bytes(`old${i}`));
+    }
+    // About 2.5 MiB of records (three engine calls), a key written twice (the later one wins).
+    const entries: Array<[Uint8Array, Uint8Array]> = Array.from({ length: 3000 }, (_, i) => [bytes(`k${i}`), new Uint8Array(800).fill(i & 0xff)]);
+    entries.push([bytes('k7'), bytes('again')]);
+    const list = recordList(entries);
+    const prev = valueListEntries(t.getManyOfRecords(list), list.count);
+    expect(prev.map((v) => (v === undefined ? undefined : new TextDecoder().decode(v)))).toEqual(entries.map(([k]) => {
+      const i = Number(new TextDecoder().decode(k).slice(1));
+      return i % 3 === 0 ? `old${i}` : undefined;
+    }));
+    expect(t.putRecords(list)).toBe(2000);
+    ref.putMany(entries);
+    expect([...t.range({})].map(([k, v]) => `${hex(k)}=${hex(v)}`)).toEqual([...ref.range({})].map(([k, v]) => `${hex(k)}=${hex(v)}`));
+    expect(new TextDecoder().decode(t.get(bytes('k7')))).toBe('again');
+    check(t);
+    expect(t.putRecords({ bytes: new Uint8Array(0), count: 0 })).toBe(0);
+    t.free();
+    ref.free();
+  });
+
+  it('a malformed or oversized record list fails before anything is written', () => {
+    const t = Tree.create(engine);
+    t.put(bytes('a'), bytes('1'));
+    const good = recordList([[bytes('b'), bytes('2')], [bytes('c'), bytes('3')]]);
+    const bad: Array<[RecordList, string]> = [
+      [{ bytes: good.bytes, count: 3 }, 'BAD_VALUE'], // fewer records than it says
+      [{ bytes: good.bytes, count: 1 }, 'BAD_VALUE'], // bytes after the last record
+      [{ bytes: good.bytes.subarray(0, good.bytes.length - 1), count: 2 }, 'BAD_VALUE'],
+      [recordList([[bytes('d'), bytes('4')], [new Uint8Array(MAX_KEY + 1), bytes('x')]]), 'TOO_LARGE'],
+    ];
+    for (const [list, code] of bad) {
+      expect(() => t.putRecords(list)).toThrow(expect.objectContaining({ code }));
+      expect(() => t.getManyOfRecords(list)).toThrow(expect.objectContaining({ code }));
+    }
+    expect([...t.range({})].map(([k]) => new TextDecoder().decode(k))).toEqual(['a']);
+    t.free();
   });
 });
 

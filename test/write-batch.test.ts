@@ -1,5 +1,5 @@
 /**
- * WriteBatch against a model: puts, new-key puts, deletes and putMany over keys in two hash
+ * WriteBatch against a model: puts, new-key puts, deletes, putMany and putRecords over keys in two hash
  * tables and the tree, interleaved with savepoints and partial rollbacks. After every step the
  * keyspace must equal the model, a rollback must restore the state its mark saw, and replaying
  * ops() over the state before the batch must give the state after it — the WAL's contract.
@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadEngine } from '../src/core/engine.js';
 import { Keyspace } from '../src/keyspace/keyspace.js';
 import { WriteBatch, type KeyOp } from '../src/keyspace/write-batch.js';
+import type { RecordList } from '../src/core/records.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -24,6 +25,21 @@ function dump(ks: Keyspace): Map<string, string> {
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** A record list (core/records.ts) of `entries`. */
+function recordList(entries: Array<[Uint8Array, Uint8Array]>): RecordList {
+  const bytes = new Uint8Array(entries.reduce((n, [k, v]) => n + 8 + k.length + v.length, 0));
+  const dv = new DataView(bytes.buffer);
+  let p = 0;
+  for (const [k, v] of entries) {
+    dv.setUint32(p, k.length, true);
+    dv.setUint32(p + 4, v.length, true);
+    bytes.set(k, p + 8);
+    bytes.set(v, p + 8 + k.length);
+    p += 8 + k.length + v.length;
+  }
+  return { bytes, count: entries.length };
 }
 
 function replay(ks: Keyspace, ops: KeyOp[]): void {
@@ -70,7 +86,14 @@ describe('WriteBatch', () => {
           const entries = Array.from({ length: 1 + Math.floor(rand() * 6) }, (_, i) => [key(), `m${step}.${i}`] as const);
           b.putMany(entries.map(([k, v]) => [enc(k), enc(v)] as const));
           for (const [k, v] of entries) model.set(k, Array.from(enc(v)).join(','));
-        } else if (r < 0.75) {
+        } else if (r < 0.68) {
+          // A record list: tree keys only (one slot in the log), or now and then with a table key
+          // among them (written entry by entry instead). Keys repeat here too.
+          const mixed = rand() < 0.25;
+          const entries = Array.from({ length: 1 + Math.floor(rand() * 8) }, (_, i) => [mixed && i === 0 ? key() : `Sk${Math.floor(rand() * 30)}`, `r${step}.${i}`] as const);
+          b.putRecords(recordList(entries.map(([k, v]) => [enc(k), enc(v)])));
+          for (const [k, v] of entries) model.set(k, Array.from(enc(v)).join(','));
+        } else if (r < 0.78) {
           marks.push({ mark: b.mark(), model: new Map(model) });
         } else if (r < 0.85 && marks.length) {
           const { mark, model: m } = marks.splice(Math.floor(rand() * marks.length))[0];
@@ -81,6 +104,7 @@ describe('WriteBatch', () => {
       check();
       const after = dump(ks);
       const ops = b.ops();
+      expect(b.redoBytes()).toBeGreaterThanOrEqual(ops.reduce((n, o) => n + o.key.length + (o.op === 'put' ? o.value.length : 0), 0));
       // Replaying the redo log over the state before the batch gives the state after it.
       b.rollback();
       expect(dump(ks)).toEqual(before);
@@ -92,6 +116,20 @@ describe('WriteBatch', () => {
 });
 
 describe('Keyspace point tags', () => {
+  it('forEachEntryRaw visits what entries() yields, in the same order, tables and tree', async () => {
+    const engine = await loadEngine();
+    const ks = Keyspace.create(engine, [0x50, 0x51]);
+    // More than one scan batch per table (1,024 entries), values of several sizes.
+    for (let i = 0; i < 2500; i++) ks.putRaw(enc(`P${i}`), enc('p'.repeat(i % 300)));
+    for (let i = 0; i < 5; i++) ks.putRaw(enc(`Q${i}`), new Uint8Array(0));
+    for (let i = 0; i < 1500; i++) ks.putRaw(enc(`S${i}`), enc(`s${i}`));
+    const seen: string[] = [];
+    ks.forEachEntryRaw((mem, ko, kl, vo, vl) => void seen.push(`${dec(mem.subarray(ko, ko + kl))}=${dec(mem.subarray(vo, vo + vl))}`));
+    expect(seen).toEqual([...ks.entries()].map(([k, v]) => `${dec(k)}=${dec(v)}`));
+    expect(seen.length).toBe(4005);
+    ks.free();
+  });
+
   it('keeps each point tag in its own table: counts and cursor walks see that tag only', async () => {
     const engine = await loadEngine();
     const ks = Keyspace.create(engine, [0x50, 0x51]);

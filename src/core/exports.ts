@@ -107,6 +107,8 @@ export interface EngineExports {
   treeBulkLoad(h: number, n: number, len: number): number;
   treePutMany(h: number, n: number, len: number): number;
   treeGetMany(h: number, n: number, len: number): number;
+  /** treeGetMany for the keys of a record list in scratch. */
+  treeGetManyOfRecords(h: number, n: number, len: number): number;
   treeDelMany(h: number, n: number, len: number): number;
   /** Debug aid: 0 when every B+tree invariant (assembly/btree.ts) holds, else a negative code. */
   treeCheck(h: number): number;

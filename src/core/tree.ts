@@ -6,11 +6,12 @@
  * src/core/exports.ts). Every size and type is validated here, before anything is written, so a
  * batch that is split into several engine calls is still all-or-nothing for bad input.
  */
-import { compareBytes, prefixSuccessor } from '../bytes.js';
+import { compareBytes, concatBytes, prefixSuccessor } from '../bytes.js';
 import { LarderError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { IO, RANGE } from './exports.js';
 import { checkEntries, checkKey, checkKeys, checkValue, describe } from './args.js';
+import { checkRecords, forEachRecordRun, type RecordList } from './records.js';
 
 /** A key and its value. */
 export type TreeEntry = [Uint8Array, Uint8Array];
@@ -529,6 +530,42 @@ export class Tree {
       this.trim();
     });
     return result;
+  }
+
+  /**
+   * The current values of the keys of a record list (see records.ts), in one value list
+   * `[vlen i32, -1 = absent][value]` per record: what a writer keeps to undo putting the list.
+   */
+  getManyOfRecords(list: RecordList): Uint8Array {
+    const what = 'Tree.getManyOfRecords';
+    const h = this.handle(what);
+    checkRecords(what, list);
+    const e = this.engine;
+    const parts: Uint8Array[] = [];
+    forEachRecordRun(list, CHUNK_BYTES, (first, end, n) => {
+      e.scratch(end - first);
+      e.put(list.bytes.subarray(first, end), 0);
+      e.check(e.x.treeGetManyOfRecords(h, n, end - first), what);
+      const start = e.io[IO.OUT_PTR];
+      parts.push(e.u8.slice(start, start + e.io[IO.OUT_LEN]));
+      this.trim();
+    });
+    return parts.length === 1 ? parts[0]! : concatBytes(parts);
+  }
+
+  /** Puts every record of a record list, in order (later records win); returns how many keys were new. */
+  putRecords(list: RecordList): number {
+    const what = 'Tree.putRecords';
+    const h = this.handle(what);
+    checkRecords(what, list);
+    const e = this.engine;
+    let added = 0;
+    forEachRecordRun(list, CHUNK_BYTES, (first, end, n) => {
+      e.scratch(end - first);
+      e.put(list.bytes.subarray(first, end), 0);
+      added += e.check(e.x.treePutMany(h, n, end - first), what);
+    });
+    return added;
   }
 
   /** Removes many keys; returns how many were present. */

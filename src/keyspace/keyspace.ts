@@ -12,6 +12,7 @@
 import type { Engine } from '../core/engine.js';
 import { Table } from '../core/table.js';
 import { Tree, type RangeOptions, type RawVisitor } from '../core/tree.js';
+import { RECORD_HEADER, type RecordList } from '../core/records.js';
 
 
 /** The engine-backed map of byte keys to byte values. */
@@ -114,6 +115,39 @@ export class Keyspace {
     if (ordered) this.tree.putMany(ordered);
   }
 
+  /** True when every key of `list` lives in the tree, where record lists are written whole. */
+  treeHolds(list: RecordList): boolean {
+    let ok = true;
+    this.forEachKeyTag(list, (tag, empty) => {
+      if (!empty && this.tables[tag] !== undefined) ok = false;
+    });
+    return ok;
+  }
+
+  /** The current values of the keys of `list` (Tree.getManyOfRecords); its keys must live in the tree. */
+  getManyOfRecords(list: RecordList): Uint8Array {
+    return this.tree.getManyOfRecords(list);
+  }
+
+  /** Stores a record list without undo (later records win); its keys must live in the tree (see treeHolds). */
+  putRecordsRaw(list: RecordList): void {
+    const v = this.tagVersion;
+    this.forEachKeyTag(list, (tag) => v[tag]++);
+    this.tree.putRecords(list);
+  }
+
+  /** Calls `fn` with the tag of each record's key (0 and `empty` for an empty key). */
+  private forEachKeyTag(list: RecordList, fn: (tag: number, empty: boolean) => void): void {
+    const b = list.bytes;
+    let p = 0;
+    for (let i = 0; i < list.count; i++) {
+      const kl = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+      const vl = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
+      fn(kl > 0 ? b[p + RECORD_HEADER]! : 0, kl === 0);
+      p += RECORD_HEADER + kl + vl;
+    }
+  }
+
   /** Removes `key` without undo; true when it was present. */
   deleteRaw(key: Uint8Array): boolean {
     this.tagVersion[key.length > 0 ? key[0] : 0]++;
@@ -175,6 +209,15 @@ export class Keyspace {
    */
   pointCursorEnd(tag: number): number {
     return this.tables[tag & 0xff]?.cursorEnd ?? 0;
+  }
+
+  /**
+   * Zero-copy walk of every entry, in entries() order: `visit` gets offsets into engine memory,
+   * valid only during the call, and must not call into the engine.
+   */
+  forEachEntryRaw(visit: RawVisitor): void {
+    for (const t of this.tableList) t.forEachRaw(visit);
+    this.tree.forEachRaw({}, visit);
   }
 
   /** Every entry in the keyspace: the hash tables' (in tag order), then the tree's in order. */

@@ -9,6 +9,7 @@
  * replaying the afters in order over the state before the batch gives the state after it.
  * Rolling back to a mark truncates the log there.
  */
+import { recordEntries, valueListEntries, type RecordList } from '../core/records.js';
 import type { Keyspace } from './keyspace.js';
 
 /** One effect on the keyspace, as the WAL records it. */
@@ -22,9 +23,11 @@ export class WriteBatch {
    * write (undefined: absent) and the value written (undefined: a delete). Parallel arrays rather
    * than an op object per write: the log lives as long as its batch, often thousands of writes,
    * so every object in it survives young-generation GCs, and each one more per write cost a
-   * bulk SET of new keys about a tenth of its time.
+   * bulk SET of new keys about a tenth of its time. A bulk write of a record list (putRecords)
+   * takes one slot: the list, the value list of what it replaced (see Tree.getManyOfRecords)
+   * and undefined.
    */
-  private readonly keys: Uint8Array[] = [];
+  private readonly keys: Array<Uint8Array | RecordList> = [];
   private readonly prev: Array<Uint8Array | undefined> = [];
   private readonly next: Array<Uint8Array | undefined> = [];
   private closed = false;
@@ -74,6 +77,22 @@ export class WriteBatch {
     this.ks.putManyRaw(entries);
   }
 
+  /**
+   * Writes a record list (core/records.ts), in order: the same as `put` for each record, with no
+   * object per record; the log keeps the list and the values it replaced as one slot. As in
+   * putMany, every previous value is read before anything is written.
+   */
+  putRecords(list: RecordList): void {
+    if (list.count === 0) return;
+    if (!this.ks.treeHolds(list)) {
+      this.putMany(recordEntries(list));
+      return;
+    }
+    const prev = this.ks.getManyOfRecords(list);
+    this.log(list, prev, undefined);
+    this.ks.putRecordsRaw(list);
+  }
+
   /** Deletes `key`; true when it existed. */
   del(key: Uint8Array): boolean {
     const prev = this.ks.get(key);
@@ -83,7 +102,7 @@ export class WriteBatch {
     return true;
   }
 
-  private log(key: Uint8Array, prev: Uint8Array | undefined, next: Uint8Array | undefined): void {
+  private log(key: Uint8Array | RecordList, prev: Uint8Array | undefined, next: Uint8Array | undefined): void {
     this.keys.push(key);
     this.prev.push(prev);
     this.next.push(next);
@@ -97,13 +116,29 @@ export class WriteBatch {
   /** Undoes every write after `mark`, newest first. */
   rollbackTo(mark: number): void {
     for (let i = this.keys.length - 1; i >= mark; i--) {
+      const key = this.keys[i]!;
+      if (!(key instanceof Uint8Array)) {
+        this.undoRecords(key, this.prev[i]!);
+        continue;
+      }
       const prev = this.prev[i];
-      if (prev === undefined) this.ks.deleteRaw(this.keys[i]);
-      else this.ks.putRaw(this.keys[i], prev);
+      if (prev === undefined) this.ks.deleteRaw(key);
+      else this.ks.putRaw(key, prev);
     }
     this.keys.length = mark;
     this.prev.length = mark;
     this.next.length = mark;
+  }
+
+  /** Undoes a record list slot, newest record first. */
+  private undoRecords(list: RecordList, prevList: Uint8Array): void {
+    const entries = recordEntries(list);
+    const prevs = valueListEntries(prevList, list.count);
+    for (let j = entries.length - 1; j >= 0; j--) {
+      const prev = prevs[j];
+      if (prev === undefined) this.ks.deleteRaw(entries[j]![0]);
+      else this.ks.putRaw(entries[j]![0], prev);
+    }
   }
 
   /** Undoes everything. */
@@ -123,13 +158,27 @@ export class WriteBatch {
    */
   ops(): KeyOp[] {
     const n = this.keys.length;
-    const out: KeyOp[] = new Array(n);
+    const out: KeyOp[] = [];
     for (let i = 0; i < n; i++) {
-      const key = this.keys[i];
+      const key = this.keys[i]!;
+      if (!(key instanceof Uint8Array)) {
+        for (const [k, value] of recordEntries(key)) out.push({ op: 'put', key: k, value });
+        continue;
+      }
       const value = this.next[i];
-      out[i] = value === undefined ? { op: 'del', key } : { op: 'put', key, value };
+      out.push(value === undefined ? { op: 'del', key } : { op: 'put', key, value });
     }
     return out;
+  }
+
+  /** About the bytes the redo ops take in a WAL record, without building them. */
+  redoBytes(): number {
+    let n = 0;
+    for (let i = 0; i < this.keys.length; i++) {
+      const key = this.keys[i]!;
+      n += key instanceof Uint8Array ? 6 + key.length + (this.next[i]?.length ?? 0) : key.bytes.length;
+    }
+    return n;
   }
 
   /** True after rollback(). */

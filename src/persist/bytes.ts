@@ -26,15 +26,22 @@ export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
 
 /**
  * Writes `b.length` as a varint and then the bytes of `b` at `pos` (room must be there); returns
- * the position after them. Short arrays (keys, small values: most entries) are copied byte by
- * byte: TypedArray.prototype.set costs more than such a copy itself.
+ * the position after them.
  */
 export function writeLengthPrefixed(buf: Uint8Array, pos: number, b: Uint8Array): number {
-  const n = b.length;
+  return writeLengthPrefixedRange(buf, pos, b, 0, b.length);
+}
+
+/**
+ * writeLengthPrefixed of `src[start, start + n)`, without a view of it. Short ranges (keys,
+ * small values: most entries) are copied byte by byte: TypedArray.prototype.set, and the
+ * subarray it needs, cost more than such a copy itself.
+ */
+export function writeLengthPrefixedRange(buf: Uint8Array, pos: number, src: Uint8Array, start: number, n: number): number {
   if (n < 0x80) buf[pos++] = n;
   else pos = writeVarint(buf, pos, n);
-  if (n <= 48) for (let j = 0; j < n; j++) buf[pos + j] = b[j]!;
-  else buf.set(b, pos);
+  if (n <= 48) for (let j = 0; j < n; j++) buf[pos + j] = src[start + j]!;
+  else buf.set(start === 0 && n === src.length ? src : src.subarray(start, start + n), pos);
   return pos + n;
 }
 

@@ -60,9 +60,9 @@ import {
   type FormatMeta,
   type PageDirRow,
 } from './db.js';
-import { MAX_PAGE_COUNT, PAGE_HEADER_BYTES, PageWriter, entrySize, isPageCount, pageOf } from './page.js';
+import { MAX_PAGE_COUNT, PAGE_HEADER_BYTES, PageWriter, entrySizeOf, isPageCount, pageHashAt, pageOf } from './page.js';
 import { noop, recover, type RecoveryReport } from './recovery.js';
-import { measureBatch, prepareBatch, stampBatch, type PreparedBatch, type WalOp } from './wal-record.js';
+import { prepareBatch, stampBatch, type PreparedBatch, type WalOp } from './wal-record.js';
 
 export type { RecoveryReport, DroppedWalRecord, LostPage } from './recovery.js';
 export type { WalOp } from './wal-record.js';
@@ -130,14 +130,29 @@ interface Pending {
    * `ops` only if its checkpoint fails and it falls back to the WAL.
    */
   prepared: PreparedBatch | null;
-  ops: readonly WalOp[] | null;
+  ops: (() => readonly WalOp[]) | null;
   seq: number;
   resolve: () => void;
   reject: (e: LarderError) => void;
 }
 
+/**
+ * A snapshot read in place: every live entry, as offsets into `mem` that are valid only during
+ * the visit (a checkpoint copies each entry into its page without an object per entry).
+ */
+export interface RawSnapshot {
+  forEachRaw(visit: (mem: Uint8Array, keyAt: number, keyLen: number, valueAt: number, valueLen: number) => void): void;
+}
+
+/** What a checkpoint reads: every live entry, as [key, value] pairs or in place. */
+export type Snapshot = Iterable<readonly [Uint8Array, Uint8Array]> | RawSnapshot;
+
+function isRawSnapshot(s: Snapshot): s is RawSnapshot {
+  return typeof (s as RawSnapshot).forEachRaw === 'function';
+}
+
 interface CheckpointRequest {
-  snapshot: () => Iterable<readonly [Uint8Array, Uint8Array]>;
+  snapshot: () => Snapshot;
   resolve: (r: CheckpointResult) => void;
   reject: (e: LarderError) => void;
 }
@@ -357,19 +372,21 @@ export class DiskStore {
 
   /**
    * Makes one atomic write batch durable through a checkpoint instead of a WAL record: the same
-   * as append(ops) followed by checkpoint(snapshot) in the same synchronous step (the snapshot
-   * absorbs the batch), without encoding the record. For a batch that makes a checkpoint due by
-   * itself (see needsCheckpoint(ops)), this writes its bytes to IndexedDB once, in the pages,
-   * instead of twice (a WAL record, then the pages), in one transaction instead of two.
+   * as append(ops()) followed by checkpoint(snapshot) in the same synchronous step (the snapshot
+   * absorbs the batch), without building or encoding the record. For a batch that makes a
+   * checkpoint due (see needsCheckpoint(pendingBytes)), this writes its bytes to IndexedDB once,
+   * in the pages, instead of twice (a WAL record, then the pages), in one transaction, not two.
+   * Every page is rewritten: the batch is not looked at to find the ones it touched, and when a
+   * checkpoint is due the WAL is already at least half the size of the stored pages.
    *
    * Resolves when the batch is durable, with null, or with the checkpoint's error when the
-   * checkpoint failed and the batch went to the WAL instead (encoded then: `ops` must not change
-   * until this settles). Rejects like append() when the batch itself could not be made durable.
+   * checkpoint failed and the batch went to the WAL instead: `ops()` is called then, and must
+   * still give the batch. Rejects like append() when the batch could not be made durable at all.
    * The snapshot contract is checkpoint()'s; the snapshot must include the batch.
    */
-  commitByCheckpoint(ops: readonly WalOp[], snapshot: () => Iterable<readonly [Uint8Array, Uint8Array]>): Promise<LarderError | null> {
+  commitByCheckpoint(ops: () => readonly WalOp[], snapshot: () => Snapshot): Promise<LarderError | null> {
     if (this.state !== 'open') return Promise.reject(this.closedError());
-    this.markDirty(ops);
+    for (let p = 0; p < this.pageCount; p++) this.dirty.add(p);
     const batch = this.enqueue(null, ops);
     const cp = this.checkpoint(snapshot).then(
       () => null,
@@ -392,7 +409,7 @@ export class DiskStore {
   }
 
   /** Queues a batch for the next commit transaction. */
-  private enqueue(prepared: PreparedBatch | null, ops: readonly WalOp[] | null): Promise<void> {
+  private enqueue(prepared: PreparedBatch | null, ops: (() => readonly WalOp[]) | null): Promise<void> {
     const p = new Promise<void>((resolve, reject) => {
       this.queue.push({ prepared, ops, seq: 0, resolve, reject });
     });
@@ -409,12 +426,12 @@ export class DiskStore {
 
   /**
    * True when the WAL since the last checkpoint exceeds `checkpointBytes`, or, for a large store,
-   * CHECKPOINT_WAL_RATIO of its stored pages, whichever is more; with `pending`, as it would be
-   * once that batch is appended too. Throws CLOSED after close (BAD_VALUE on a malformed batch).
+   * CHECKPOINT_WAL_RATIO of its stored pages, whichever is more; with `pendingBytes`, as it would
+   * be once that many more bytes of WAL are appended. Throws CLOSED after close.
    */
-  needsCheckpoint(pending?: readonly WalOp[]): boolean {
+  needsCheckpoint(pendingBytes = 0): boolean {
     if (this.state !== 'open') throw this.closedError();
-    const wal = this.walBytes + (pending ? measureBatch(pending) : 0);
+    const wal = this.walBytes + pendingBytes;
     if (wal <= this.checkpointBytes) return false;
     let pages = 0;
     for (const r of this.pageDir.values()) pages += r.bytes;
@@ -427,8 +444,8 @@ export class DiskStore {
    *
    * SNAPSHOT CONTRACT. `snapshot()` is called when the checkpoint's turn comes in the commit queue
    * (not necessarily during this call), synchronously, possibly twice in a row within the same
-   * synchronous step; each call must return a fresh iterable over ALL live entries of the
-   * in-memory state AT THAT MOMENT, and that state must be exactly the result of every batch
+   * synchronous step; each call must return a fresh iterable (or a RawSnapshot, read at once)
+   * over ALL live entries of the in-memory state AT THAT MOMENT, and that state must be exactly the result of every batch
    * passed to append() so far (apply a batch in memory, then call append() — in the same
    * synchronous step). Batches still queued at that moment are absorbed: they are covered by the
    * snapshot and resolve with the checkpoint without a WAL record of their own. Entries are copied
@@ -441,7 +458,7 @@ export class DiskStore {
    * When the average page would exceed `targetPageBytes`, the page count doubles (until it
    * fits) and every page is rewritten.
    */
-  checkpoint(snapshot: () => Iterable<readonly [Uint8Array, Uint8Array]>): Promise<CheckpointResult> {
+  checkpoint(snapshot: () => Snapshot): Promise<CheckpointResult> {
     if (this.state !== 'open') return Promise.reject(this.closedError());
     if (typeof snapshot !== 'function') return Promise.reject(new LarderError('BAD_VALUE', 'checkpoint(snapshot): snapshot must be a function'));
     const p = new Promise<CheckpointResult>((resolve, reject) => this.cpRequests.push({ snapshot, resolve, reject }));
@@ -573,7 +590,7 @@ export class DiskStore {
       // A batch whose checkpoint failed (commitByCheckpoint) is encoded now.
       for (const b of batches) {
         if (b.prepared !== null) continue;
-        b.prepared = prepareBatch(b.ops!);
+        b.prepared = prepareBatch(b.ops!());
         b.ops = null;
         this.countWal(b.prepared, 1);
       }
@@ -732,7 +749,7 @@ interface Plan {
  * count disagrees with the directory.
  */
 function planCheckpoint(
-  snapshot: () => Iterable<readonly [Uint8Array, Uint8Array]>,
+  snapshot: () => Snapshot,
   pageCount: number,
   dirty: Set<number>,
   dir: Map<number, { bytes: number; entries: number }>,
@@ -741,47 +758,55 @@ function planCheckpoint(
   const counts = new Uint32Array(pageCount);
   let total = 0;
   const writers = new Map<number, PageWriter>();
-  const read = (fn: (k: Uint8Array, v: Uint8Array) => void): void => {
-    let it: Iterable<readonly [Uint8Array, Uint8Array]>;
+  // Every entry as (key bytes, value bytes) ranges: a raw snapshot's point into engine memory.
+  type Visit = (km: Uint8Array, ko: number, kl: number, vm: Uint8Array, vo: number, vl: number) => void;
+  const read = (fn: Visit): void => {
+    let snap: Snapshot;
     try {
-      it = snapshot();
+      snap = snapshot();
     } catch (e) {
       throw isLarderError(e) ? e : new LarderError('INTERNAL', `checkpoint: snapshot() threw: ${String(e)}`);
     }
-    for (const entry of it) {
+    if (isRawSnapshot(snap)) {
+      snap.forEachRaw((mem, ko, kl, vo, vl) => fn(mem, ko, kl, mem, vo, vl));
+      return;
+    }
+    for (const entry of snap) {
       const k = entry?.[0];
       const v = entry?.[1];
       if (!(k instanceof Uint8Array) || !(v instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'checkpoint: snapshot yielded an entry that is not [Uint8Array, Uint8Array]');
-      fn(k, v);
+      fn(k, 0, k.length, v, 0, v.length);
     }
   };
-  const add = (id: number, count: number, k: Uint8Array, v: Uint8Array): void => {
+  const add = (id: number, count: number, km: Uint8Array, ko: number, kl: number, vm: Uint8Array, vo: number, vl: number): void => {
     let w = writers.get(id);
     if (!w) writers.set(id, (w = new PageWriter(id, count, (dir.get(id)?.bytes ?? 0) + 1024)));
-    w.add(k, v);
+    w.addAt(km, ko, kl, vm, vo, vl);
   };
+  const mask = pageCount - 1;
 
-  read((k, v) => {
-    const p = pageOf(k, pageCount);
+  read((km, ko, kl, vm, vo, vl) => {
+    const p = pageHashAt(km, ko, ko + kl) & mask;
     counts[p]!++;
-    total += entrySize(k, v);
-    if (dirty.has(p)) add(p, pageCount, k, v);
+    total += entrySizeOf(kl, vl);
+    if (dirty.has(p)) add(p, pageCount, km, ko, kl, vm, vo, vl);
   });
 
   let newCount = pageCount;
   while (newCount < MAX_PAGE_COUNT && (total + newCount * PAGE_HEADER_BYTES) / newCount > targetPageBytes) newCount *= 2;
   if (newCount !== pageCount) {
     writers.clear();
-    read((k, v) => add(pageOf(k, newCount), newCount, k, v));
+    const newMask = newCount - 1;
+    read((km, ko, kl, vm, vo, vl) => add(pageHashAt(km, ko, ko + kl) & newMask, newCount, km, ko, kl, vm, vo, vl));
     return { pageCount: newCount, repartitioned: true, rewrite: new Set(writers.keys()), writers, healed: [] };
   }
   const healed: number[] = [];
   for (let p = 0; p < pageCount; p++) if (!dirty.has(p) && counts[p] !== (dir.get(p)?.entries ?? 0)) healed.push(p);
   if (healed.length > 0) {
     const h = new Set(healed);
-    read((k, v) => {
-      const p = pageOf(k, pageCount);
-      if (h.has(p)) add(p, pageCount, k, v);
+    read((km, ko, kl, vm, vo, vl) => {
+      const p = pageHashAt(km, ko, ko + kl) & mask;
+      if (h.has(p)) add(p, pageCount, km, ko, kl, vm, vo, vl);
     });
   }
   return { pageCount, repartitioned: false, rewrite: new Set([...dirty, ...healed]), writers, healed };

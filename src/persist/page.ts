@@ -28,7 +28,7 @@
 
 import { LarderError } from '../errors.js';
 import { crc32c } from './crc32.js';
-import { ByteReader, readU32, varintSize, writeLengthPrefixed, writeU32 } from './bytes.js';
+import { ByteReader, readU32, varintSize, writeLengthPrefixedRange, writeU32 } from './bytes.js';
 import { hex } from './wal-record.js';
 
 /** Size of the fixed header. */
@@ -52,8 +52,13 @@ export interface Page {
 
 /** The fixed 32-bit page hash of a key (FNV-1a then fmix32); see the file comment. */
 export function pageHash(key: Uint8Array): number {
+  return pageHashAt(key, 0, key.length);
+}
+
+/** pageHash of the key `mem[start, end)`. */
+export function pageHashAt(mem: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ mem[i]!, 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -74,7 +79,12 @@ export function pageOf(key: Uint8Array, pageCount: number): number {
 
 /** Encoded size of one entry inside a page. */
 export function entrySize(key: Uint8Array, value: Uint8Array): number {
-  return varintSize(key.length) + key.length + varintSize(value.length) + value.length;
+  return entrySizeOf(key.length, value.length);
+}
+
+/** Encoded size of an entry with a key of `kl` bytes and a value of `vl` bytes. */
+export function entrySizeOf(kl: number, vl: number): number {
+  return varintSize(kl) + kl + varintSize(vl) + vl;
 }
 
 /**
@@ -109,7 +119,12 @@ export class PageWriter {
 
   /** Appends one entry (copied). */
   add(key: Uint8Array, value: Uint8Array): void {
-    const need = entrySize(key, value);
+    this.addAt(key, 0, key.length, value, 0, value.length);
+  }
+
+  /** Appends the entry with key `km[ko, ko + kl)` and value `vm[vo, vo + vl)` (copied). */
+  addAt(km: Uint8Array, ko: number, kl: number, vm: Uint8Array, vo: number, vl: number): void {
+    const need = entrySizeOf(kl, vl);
     if (this.pos + need > this.buf.length) {
       let cap = this.buf.length * 2;
       while (cap < this.pos + need) cap *= 2;
@@ -117,7 +132,7 @@ export class PageWriter {
       next.set(this.buf.subarray(0, this.pos));
       this.buf = next;
     }
-    this.pos = writeLengthPrefixed(this.buf, writeLengthPrefixed(this.buf, this.pos, key), value);
+    this.pos = writeLengthPrefixedRange(this.buf, writeLengthPrefixedRange(this.buf, this.pos, km, ko, kl), vm, vo, vl);
     this.count++;
   }
 

@@ -64,7 +64,7 @@ export interface PreparedBatch {
  * The byte length of the record `ops` encode to. Throws BAD_VALUE on a malformed op and
  * TOO_LARGE when a length does not fit in 32 bits.
  */
-export function measureBatch(ops: readonly WalOp[]): number {
+function measureBatch(ops: readonly WalOp[]): number {
   if (!Array.isArray(ops)) throw new LarderError('BAD_VALUE', 'WAL batch: ops must be an array');
   let size = WAL_HEADER_BYTES;
   for (let i = 0; i < ops.length; i++) {

@@ -24,12 +24,24 @@ export interface ViewContext {
 /** A view method: synchronous, so a call is atomic with respect to every other call. */
 export type ViewMethod = (ctx: ViewContext, ...args: any[]) => unknown;
 
+/** What a packed method returns to decline a call: it then runs through `methods` as usual. */
+export const DECLINED: unique symbol = Symbol('declined');
+
+/**
+ * A method's fast path that reads its arguments straight from the encoded bytes the page sent
+ * (a bulk call's), instead of from decoded values. It returns DECLINED, before writing anything,
+ * for arguments it does not handle (and so for every bad input: the ordinary method reports it).
+ */
+export type PackedMethod = (ctx: ViewContext, args: Uint8Array) => unknown;
+
 /** A view: its name (the call target) and methods. */
 export interface View {
   /** Call target name, e.g. 'values'. */
   readonly name: string;
   /** Methods by name. Own properties only are looked up (no prototype methods are reachable). */
   readonly methods: Readonly<Record<string, ViewMethod>>;
+  /** Fast paths of some `methods`, taking the encoded arguments (see PackedMethod). */
+  readonly packedMethods?: Readonly<Record<string, PackedMethod>>;
   /** Describes a changed raw key for the change feed, or undefined to leave it out. */
   describeKey?(key: Uint8Array): string | undefined;
   /** The keyspace tag this view owns (changed keys with this tag are described by describeKey). */

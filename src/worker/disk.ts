@@ -2,7 +2,7 @@
  * Disk: what the writer needs from persistence, and the two kinds it gets — the IndexedDB
  * DiskStore (src/persist) and a memory-only stand-in for `persist: false`.
  */
-import { DiskStore } from '../persist/disk-store.js';
+import { DiskStore, type Snapshot } from '../persist/disk-store.js';
 import type { LarderError } from '../errors.js';
 import type { KeyOp } from '../keyspace/write-batch.js';
 import type { StoreOptions } from './protocol.js';
@@ -11,15 +11,15 @@ import type { StoreOptions } from './protocol.js';
 export interface Disk {
   /** Makes one group of ops durable; resolves after the IndexedDB transaction completed. */
   append(ops: KeyOp[]): Promise<void>;
-  /** True when the WAL has grown past the checkpoint threshold (with `pending`: once it is appended too). */
-  needsCheckpoint(pending?: KeyOp[]): boolean;
+  /** True when the WAL has grown past the checkpoint threshold (with `pendingBytes`: once that much more is appended). */
+  needsCheckpoint(pendingBytes?: number): boolean;
   /**
    * Makes one group of ops durable by a checkpoint of `snapshot` (which includes them) instead of
    * a WAL record; resolves with null, or with the checkpoint's error if it fell back to the WAL.
    */
-  commitByCheckpoint(ops: KeyOp[], snapshot: () => Iterable<[Uint8Array, Uint8Array]>): Promise<LarderError | null>;
+  commitByCheckpoint(ops: () => KeyOp[], snapshot: () => Snapshot): Promise<LarderError | null>;
   /** Rewrites dirty pages from `snapshot` and drops the covered WAL, in one transaction. */
-  checkpoint(snapshot: () => Iterable<[Uint8Array, Uint8Array]>): Promise<unknown>;
+  checkpoint(snapshot: () => Snapshot): Promise<unknown>;
   /** WAL and page statistics. */
   info(): unknown;
   /** Closes the database. */

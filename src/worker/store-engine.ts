@@ -18,9 +18,10 @@ import { loadEngine, type WasmSource } from '../core/engine.js';
 import { LarderError, isLarderError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import { WriteBatch, type KeyOp } from '../keyspace/write-batch.js';
-import type { View, ViewContext } from '../views/view.js';
+import { DECLINED, type View, type ViewContext } from '../views/view.js';
 import type { Call, ChangeEvent, RequestId, StoreOptions, WireError, WireResult } from './protocol.js';
 import { openDisk, type Disk } from './disk.js';
+import type { Snapshot } from '../persist/disk-store.js';
 import { decodeExport, encodeExport } from './export-format.js';
 import { LatencyWindow } from './latency.js';
 import { REQUEST_TAG, checkRequestId, pruneResults, recordResults, recordedResults } from './request-log.js';
@@ -227,6 +228,13 @@ export class StoreEngine {
     if (!call || typeof call.t !== 'string' || typeof call.m !== 'string') throw new LarderError('UNKNOWN_OP', 'malformed call');
     // The message's bytes belong to this call alone (cloned from the page, or packed for it), so
     // binary arguments may stay views into them instead of one copy each.
+    if (call.a instanceof Uint8Array && call.t !== 'store') {
+      const packed = this.views.get(call.t)?.packedMethods;
+      if (packed !== undefined && Object.prototype.hasOwnProperty.call(packed, call.m)) {
+        const r = packed[call.m](this.context(batch), call.a);
+        if (r !== DECLINED) return r;
+      }
+    }
     const args = call.a instanceof Uint8Array ? decodeValue(call.a, SHARE_BYTES) : call.a;
     if (!Array.isArray(args)) throw new LarderError('UNKNOWN_OP', 'malformed call: arguments must be an array');
     if (call.t === 'store') return this.runStore({ ...call, a: args }, batch);
@@ -340,8 +348,7 @@ export class StoreEngine {
     const canCheckpoint = !this.tx;
     if (!g && !(this.checkpointWanted && canCheckpoint)) return;
     this.next = null;
-    const ops = g ? mergeOps(g.batches) : [];
-    const byCheckpoint = g !== null && canCheckpoint && this.checkpointDueWith(ops);
+    const byCheckpoint = g !== null && canCheckpoint && this.checkpointDueWith(g.batches);
     const wantCheckpoint = (this.checkpointWanted && canCheckpoint) || byCheckpoint;
     // A checkpoint after the append reads a copy taken now (memory moves on while the append
     // runs); one that writes the group itself reads the keyspace in place (see liveSnapshot).
@@ -349,11 +356,12 @@ export class StoreEngine {
     if (wantCheckpoint) this.checkpointWanted = false;
     this.inflight = g ?? group();
     const t0 = now();
-    const appended = byCheckpoint ? this.disk.commitByCheckpoint(ops, this.liveSnapshot()) : g ? this.disk.append(ops) : Promise.resolve();
+    // A group written by a checkpoint needs its redo ops only if that checkpoint fails.
+    const appended = byCheckpoint ? this.disk.commitByCheckpoint(() => mergeOps(g.batches), this.liveSnapshot()) : g ? this.disk.append(mergeOps(g.batches)) : Promise.resolve();
     appended.then(
       (checkpointError) => {
         g?.resolve();
-        if (g) this.emit(ops, g.events);
+        if (g) this.emit(g.batches, g.events);
         if (byCheckpoint) {
           // The group went to the WAL instead: checkpoint() callers wait for the next attempt.
           if (checkpointError) this.checkpointWanted = true;
@@ -386,27 +394,31 @@ export class StoreEngine {
     );
   }
 
-  /** True when appending `ops` would make a checkpoint due; false when the disk cannot tell (closed: the append reports it). */
-  private checkpointDueWith(ops: KeyOp[]): boolean {
+  /** True when appending `batches` would make a checkpoint due; false when the disk cannot tell (closed: the append reports it). */
+  private checkpointDueWith(batches: readonly WriteBatch[]): boolean {
+    let bytes = 0;
+    for (const b of batches) bytes += b.redoBytes();
     try {
-      return this.disk.needsCheckpoint(ops);
+      return this.disk.needsCheckpoint(bytes);
     } catch {
       return false;
     }
   }
 
   /**
-   * The keyspace as a checkpoint snapshot read in place, without a copy of every entry first.
-   * Valid only while nothing writes to the keyspace, which holds when the disk reads it in the
-   * microtasks right after the flush that queued it. Should a write come first (a message that
-   * waited for a transaction to end resumes there), it throws: that checkpoint fails and its
-   * group goes to the WAL, as after any failed checkpoint.
+   * The keyspace as a checkpoint snapshot read in place: no copy of the entries, no object per
+   * entry (the checkpoint copies each one from engine memory into its page). Valid only while
+   * nothing writes to the keyspace, which holds when the disk reads it in the microtasks right
+   * after the flush that queued it. Should a write come first (a message that waited for a
+   * transaction to end resumes there), it throws: that checkpoint fails and its group goes to
+   * the WAL, as after any failed checkpoint.
    */
-  private liveSnapshot(): () => Iterable<[Uint8Array, Uint8Array]> {
-    const stamp = this.ks.writeStamp();
+  private liveSnapshot(): () => Snapshot {
+    const ks = this.ks;
+    const stamp = ks.writeStamp();
     return () => {
-      if (this.ks.writeStamp() !== stamp) throw new LarderError('INTERNAL', 'the keyspace changed before the checkpoint read it');
-      return this.ks.entries();
+      if (ks.writeStamp() !== stamp) throw new LarderError('INTERNAL', 'the keyspace changed before the checkpoint read it');
+      return { forEachRaw: (visit) => ks.forEachEntryRaw(visit) };
     };
   }
 
@@ -470,11 +482,11 @@ export class StoreEngine {
     });
   }
 
-  private emit(ops: KeyOp[], events: NonNullable<ChangeEvent['events']>): void {
-    if (ops.length) this.seq++;
+  private emit(batches: readonly WriteBatch[], events: NonNullable<ChangeEvent['events']>): void {
+    if (batches.length) this.seq++;
     if (this.subscribers.size === 0) return;
     const changes: ChangeEvent['changes'] = [];
-    for (const op of ops) {
+    for (const op of mergeOps(batches)) {
       if (op.key[0] === REQUEST_TAG) continue; // bookkeeping, not data
       const view = this.viewsByTag.get(op.key[0]);
       const key = view?.describeKey?.(op.key);
@@ -668,7 +680,7 @@ export class StoreEngine {
 }
 
 /** The ops of a group of batches, in order: one WAL append for the whole group. */
-export function mergeOps(batches: WriteBatch[]): KeyOp[] {
+export function mergeOps(batches: readonly WriteBatch[]): KeyOp[] {
   if (batches.length === 1) return batches[0].ops();
   const out: KeyOp[] = [];
   for (const b of batches) for (const op of b.ops()) out.push(op);

@@ -4,6 +4,7 @@
  * Redis's own parsers (string2ll, strtod) exactly, because the error a bad number gets is part of
  * the command's contract.
  */
+import { concatBytes } from '../../bytes.js';
 import { LarderError } from '../../errors.js';
 import { rerr, E } from './reply.js';
 
@@ -66,12 +67,7 @@ export function eq(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Concatenation of byte strings. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A Map/Set key for bytes (latin1: one char per byte, exact and reversible). */
