@@ -9,6 +9,7 @@ import { Tree, compareBytes, prefixSuccessor, type RangeOptions, type TreeEntry 
 import { LarderError } from '../src/errors.js';
 import { MAX_KEY } from '../src/core/status.js';
 import { valueListEntries, type RecordList } from '../src/core/records.js';
+import { recordList } from './record-list.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -541,21 +542,6 @@ describe('Tree: memory', () => {
 });
 
 describe('Tree: record lists', () => {
-  /** A record list (src/core/records.ts) of `entries`. */
-  function recordList(entries: Array<[Uint8Array, Uint8Array]>): RecordList {
-    const out = new Uint8Array(entries.reduce((n, [k, v]) => n + 8 + k.length + v.length, 0));
-    const dv = new DataView(out.buffer);
-    let p = 0;
-    for (const [k, v] of entries) {
-      dv.setUint32(p, k.length, true);
-      dv.setUint32(p + 4, v.length, true);
-      out.set(k, p + 8);
-      out.set(v, p + 8 + k.length);
-      p += 8 + k.length + v.length;
-    }
-    return { bytes: out, count: entries.length };
-  }
-
   it('putRecords writes like putMany and getManyOfRecords reads what it replaces, across several chunks', () => {
     const t = Tree.create(engine);
     const ref = Tree.create(engine);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadEngine } from '../src/core/engine.js';
 import { Keyspace } from '../src/keyspace/keyspace.js';
 import { WriteBatch, type KeyOp } from '../src/keyspace/write-batch.js';
-import type { RecordList } from '../src/core/records.js';
+import { recordList } from './record-list.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -25,21 +25,6 @@ function dump(ks: Keyspace): Map<string, string> {
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-/** A record list (core/records.ts) of `entries`. */
-function recordList(entries: Array<[Uint8Array, Uint8Array]>): RecordList {
-  const bytes = new Uint8Array(entries.reduce((n, [k, v]) => n + 8 + k.length + v.length, 0));
-  const dv = new DataView(bytes.buffer);
-  let p = 0;
-  for (const [k, v] of entries) {
-    dv.setUint32(p, k.length, true);
-    dv.setUint32(p + 4, v.length, true);
-    bytes.set(k, p + 8);
-    bytes.set(v, p + 8 + k.length);
-    p += 8 + k.length + v.length;
-  }
-  return { bytes, count: entries.length };
 }
 
 function replay(ks: Keyspace, ops: KeyOp[]): void {
