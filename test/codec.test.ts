@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MAX_DEPTH } from '../src/codec/limits.js';
 import { ObjectId } from '../src/codec/object-id.js';
-import { decodeValue, encodeValue } from '../src/codec/value.js';
+import { decodeValue, encodeValue, keyBytePairOffsets } from '../src/codec/value.js';
 import { isLarderError } from '../src/errors.js';
 
 // ----- exact equality -----------------------------------------------------------------------------
@@ -306,5 +306,42 @@ describe('decodeValue on malformed bytes', () => {
     for (let n = 0; n < enc.length; n++) {
       expect(() => decodeValue(enc.subarray(0, n))).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
     }
+  });
+});
+
+describe('keyBytePairOffsets', () => {
+  const td = new TextDecoder();
+  const pairs = (list: Array<[unknown, unknown]>): Uint8Array => encodeValue([list]);
+  const b = (...x: number[]): Uint8Array => new Uint8Array(x);
+  const read = (bytes: Uint8Array, at: Uint32Array): Array<[string, number[]]> => {
+    const out: Array<[string, number[]]> = [];
+    for (let i = 0; i < at.length; i += 4) out.push([td.decode(bytes.subarray(at[i], at[i + 1])), [...bytes.subarray(at[i + 2], at[i + 3])]]);
+    return out;
+  };
+
+  it('finds every key and value of [[key, bytes], ...] in place', () => {
+    const bytes = pairs([['k1', b(1, 2)], ['', b(3)], ['key-' + 'x'.repeat(200), b()]]);
+    const at = keyBytePairOffsets(bytes, 256)!;
+    expect(read(bytes, at)).toEqual([['k1', [1, 2]], ['', [3]], ['key-' + 'x'.repeat(200), []]]);
+    expect(keyBytePairOffsets(pairs([]), 256)).toEqual(new Uint32Array(0));
+  });
+
+  it('declines anything else, so the ordinary decode handles (and reports) it', () => {
+    const declined = [
+      pairs([['caf\u00e9', b(1)]]), // not ASCII
+      pairs([['x'.repeat(257), b(1)]]), // longer than the limit
+      pairs([['k', 'not bytes']]),
+      pairs([['k', b(1)], [1, b(2)]]), // a key that is not a string
+      pairs([['k', b(1), b(2)] as unknown as [unknown, unknown]]),
+      encodeValue([[['k', b(1)]], 'second argument']),
+      encodeValue(['k', b(1)]),
+      encodeValue({ k: b(1) }),
+      new Uint8Array([...pairs([['k', b(1)]]), 0]), // trailing byte
+      pairs([['k', b(1, 2, 3)]]).subarray(0, 8), // truncated
+      new Uint8Array(0),
+    ];
+    for (const bytes of declined) expect(keyBytePairOffsets(bytes, 256)).toBeUndefined();
+    // And leaves the decoder as it was: an ordinary decode right after works.
+    expect(decodeValue(encodeValue({ a: [1, 'two'] }))).toEqual({ a: [1, 'two'] });
   });
 });

@@ -378,7 +378,7 @@ export class EncodedArrayWriter {
 
   /** Writes an already encoded value: `mem[start, end)`. */
   raw(mem: Uint8Array, start: number, end: number): void {
-    this.w.raw(mem.subarray(start, end));
+    this.w.rawRange(mem, start, end);
   }
 
   /**
@@ -500,6 +500,41 @@ export class ValueWriter {
     this.room(n);
     if (n <= 32) for (let i = 0; i < n; i++) this.buf[this.pos + i] = b[i]!;
     else this.buf.set(b, this.pos);
+    this.pos += n;
+  }
+
+  /**
+   * Appends the encoding of the string `s`: the bytes `value(s)` writes. An ASCII string under
+   * 128 characters (most keys) is written here directly, without the general encoder's set-up.
+   */
+  string(s: string): void {
+    const n = s.length;
+    if (n < 0x80) {
+      this.room(n + 2);
+      const b = this.buf;
+      const start = this.pos;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[start + 2 + i] = c;
+      }
+      if (i === n) {
+        b[start] = T_STR;
+        b[start + 1] = n;
+        this.pos = start + 2 + n;
+        return;
+      }
+    }
+    this.run(s, false);
+  }
+
+  /** Appends `mem[start, end)` as it is (no view of it is made). */
+  rawRange(mem: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.room(n);
+    if (n <= 32) for (let i = 0; i < n; i++) this.buf[this.pos + i] = mem[start + i]!;
+    else this.buf.set(mem.subarray(start, end), this.pos);
     this.pos += n;
   }
 
@@ -692,7 +727,12 @@ function need(n: number): void {
 
 /** Strings up to this many bytes take the ASCII fast path in readStr. */
 const SHORT_STR = 64;
-const shortCodes: number[] = [];
+/**
+ * One reused code array per length (readStr): setting a shared array's length each time made V8
+ * reallocate its backing store whenever a longer string followed a shorter one, a quarter of the
+ * time spent building 100k records' short strings.
+ */
+const shortCodes: number[][] = Array.from({ length: SHORT_STR + 1 }, (_, n) => new Array<number>(n).fill(0));
 
 /**
  * Reads a varint length and that many string bytes. `wtf8` says the bytes may hold encoded lone
@@ -709,8 +749,7 @@ function readStr(wtf8: 'no' | 'maybe' | 'yes'): string {
   if (len <= SHORT_STR) {
     // Short ASCII strings: the codes gathered in a reused array and made into one string at once
     // beat a TextDecoder call, and unlike `s += char` leave no intermediate string per char.
-    const codes = shortCodes;
-    codes.length = len;
+    const codes = shortCodes[len]!;
     let i = 0;
     for (; i < len; i++) {
       const c = src[start + i]!;
@@ -775,6 +814,12 @@ function readBigInt(neg: boolean): bigint {
   return neg ? -m : m;
 }
 
+/**
+ * Arrays up to this length are allocated at their size; longer ones grow by push (`new Array(n)`
+ * of a large n makes a slow dictionary-mode array).
+ */
+const EXACT_ARRAY = 64;
+
 function defineOwn(o: Record<string, unknown>, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
 }
@@ -834,6 +879,16 @@ function decodeAny(depth: number): unknown {
       if (depth >= MAX_DEPTH) corrupt('nesting too deep');
       const n = readUvarint();
       need(n); // every element takes at least one byte: refuse absurd lengths before allocating
+      if (n <= EXACT_ARRAY) {
+        // Allocated at its size: `[]` grows to 17 slots on its first push, and a short array
+        // (a document's tags) kept 4x the memory it needs, all of it copied by every GC.
+        const a: unknown[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          if (src[at] === T_HOLE) at++; // leave the slot empty
+          else a[i] = decodeAny(depth + 1);
+        }
+        return a;
+      }
       const a: unknown[] = [];
       for (let i = 0; i < n; i++) {
         if (src[at] === T_HOLE) {
@@ -909,6 +964,53 @@ function decodeRange(bytes: Uint8Array, start: number, end: number, share: boole
     sdv = prevDv;
     at = prevAt;
     shareBytes = prevShare;
+  }
+}
+
+/**
+ * Reads `[[[key, bytes], ...]]` (one argument: string keys paired with binary values, the way
+ * the page sends setMany) without decoding it: returns where each pair's key bytes and value
+ * bytes lie in `bytes`, four offsets per pair (key start, key end, value start, value end), with
+ * no string, array or view per entry. Returns undefined unless every key is an ASCII string of
+ * at most `maxKeyBytes` bytes, every value binary, and nothing else is there: the caller then
+ * decodes as usual, which also reports whatever is wrong.
+ */
+export function keyBytePairOffsets(bytes: Uint8Array, maxKeyBytes: number): Uint32Array | undefined {
+  const prevSrc = src;
+  const prevDv = sdv;
+  const prevAt = at;
+  src = bytes;
+  sdv = null;
+  at = 0;
+  try {
+    if (src[at++] !== T_ARRAY || readUvarint() !== 1 || src[at++] !== T_ARRAY) return undefined;
+    const n = readUvarint();
+    need(n);
+    const out = new Uint32Array(4 * n);
+    for (let i = 0; i < 4 * n; i += 4) {
+      if (src[at] !== T_ARRAY || src[at + 1] !== 2 || src[at + 2] !== T_STR) return undefined;
+      at += 3;
+      const kl = readUvarint();
+      if (kl > maxKeyBytes) return undefined;
+      need(kl);
+      for (let j = at; j < at + kl; j++) if (src[j]! >= 0x80) return undefined;
+      out[i] = at;
+      at += kl;
+      out[i + 1] = at;
+      if (src[at++] !== T_BYTES) return undefined;
+      const vl = readUvarint();
+      need(vl);
+      out[i + 2] = at;
+      at += vl;
+      out[i + 3] = at;
+    }
+    return at === src.length ? out : undefined;
+  } catch {
+    return undefined; // malformed: the ordinary decode reports it
+  } finally {
+    src = prevSrc;
+    sdv = prevDv;
+    at = prevAt;
   }
 }
 
