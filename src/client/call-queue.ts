@@ -8,6 +8,7 @@
  * the reply: 100k calls in a tick make one message buffer, not an argument buffer per call, a
  * list of calls and a copy of it all.
  */
+import { T_ARRAY } from '../codec/tags.js';
 import { ValueWriter, decodeValueAt } from '../codec/value.js';
 import { LarderError, isLarderError, type LarderErrorCode } from '../errors.js';
 import type { Call, WireError, WireResult } from '../worker/protocol.js';
@@ -65,7 +66,6 @@ export function fromWire(w: WireError): LarderError {
 
 /** The message buffer is kept from tick to tick unless a big message grew it past this. */
 const KEEP_BYTES = 1 << 20;
-const T_ARRAY = 0x0e;
 
 /** Batches calls into messages. */
 export class CallQueue {

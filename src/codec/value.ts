@@ -52,25 +52,8 @@ import { formatPath } from './path.js';
 import { isWellFormed, readWtf8, writeWtf8 } from './wtf8.js';
 import { putVarint, varintSize } from './varint.js';
 import { StringCache } from './string-cache.js';
+import { T_ARRAY, T_BIGNEG, T_BIGPOS, T_BYTES, T_DATE, T_F64, T_FALSE, T_HOLE, T_NINT, T_NULL, T_OBJECT, T_OID, T_SMALL, T_STR, T_TRUE, T_UINT, T_UNDEFINED, T_WTF8 } from './tags.js';
 
-const T_NULL = 0x00;
-const T_UNDEFINED = 0x01;
-const T_FALSE = 0x02;
-const T_TRUE = 0x03;
-const T_UINT = 0x04;
-const T_NINT = 0x05;
-const T_F64 = 0x06;
-const T_STR = 0x07;
-const T_WTF8 = 0x08;
-const T_BIGPOS = 0x09;
-const T_BIGNEG = 0x0a;
-const T_DATE = 0x0b;
-const T_BYTES = 0x0c;
-const T_OID = 0x0d;
-const T_ARRAY = 0x0e;
-const T_OBJECT = 0x0f;
-const T_HOLE = 0x10;
-const T_SMALL = 0x80;
 
 /** The largest valid Date time value (ECMAScript: ±8.64e15 ms). */
 const MAX_DATE_MS = 8.64e15;

@@ -23,7 +23,6 @@ export interface RecordList {
  * value exceeds the engine's limits (nothing is built then).
  */
 export function packRecords(src: Uint8Array, at: Uint32Array, keyPrefix: number): RecordList {
-  const count = at.length >>> 2;
   let size = 0;
   for (let i = 0; i < at.length; i += 4) {
     const kl = at[i + 1]! - at[i]! + 1;
@@ -32,21 +31,15 @@ export function packRecords(src: Uint8Array, at: Uint32Array, keyPrefix: number)
     if (vl > MAX_VALUE) throw new LarderError('TOO_LARGE', `record ${i >>> 2}: value of ${vl} bytes is longer than ${MAX_VALUE} bytes`);
     size += RECORD_HEADER + kl + vl;
   }
-  const bytes = new Uint8Array(size);
-  const dv = new DataView(bytes.buffer);
-  let p = 0;
+  const b = new RecordBuilder(size);
+  const prefix = Uint8Array.of(keyPrefix);
   for (let i = 0; i < at.length; i += 4) {
-    const ks = at[i]!, ke = at[i + 1]!, vs = at[i + 2]!, ve = at[i + 3]!;
-    dv.setUint32(p, ke - ks + 1, true);
-    dv.setUint32(p + 4, ve - vs, true);
-    p += RECORD_HEADER;
-    bytes[p++] = keyPrefix;
-    // Keys are short: a loop beats a subarray (an object) per key for set().
-    for (let j = ks; j < ke; j++) bytes[p++] = src[j]!;
-    bytes.set(src.subarray(vs, ve), p);
-    p += ve - vs;
+    b.begin(at[i + 1]! - at[i]! + 1, at[i + 3]! - at[i + 2]!);
+    b.append(prefix, 0, 1);
+    b.append(src, at[i]!, at[i + 1]!);
+    b.append(src, at[i + 2]!, at[i + 3]!);
   }
-  return { bytes, count };
+  return b.list();
 }
 
 /**
@@ -128,4 +121,105 @@ export function valueListEntries(list: Uint8Array, count: number): Array<Uint8Ar
     }
   }
   return out;
+}
+
+/**
+ * A growable record list, written record by record: begin(keyLen, valueLen), then exactly that
+ * many bytes through append() (a key may be put together from parts, e.g. a prefix and an id).
+ */
+export class RecordBuilder {
+  private buf: Uint8Array;
+  private pos = 0;
+  /** Records written. */
+  count = 0;
+  /** False once a key or value over the engine's limits was added (the caller then takes the per-entry path, which reports it). */
+  fits = true;
+
+  /** A builder with `capacity` bytes to start with. */
+  constructor(capacity = 4096) {
+    this.buf = new Uint8Array(Math.max(64, capacity));
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  /** Starts a record with a key of `kl` bytes and a value of `vl` bytes; their bytes follow through append(). */
+  begin(kl: number, vl: number): void {
+    if (kl > MAX_KEY || vl > MAX_VALUE) this.fits = false;
+    this.room(RECORD_HEADER + kl + vl);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = kl & 0xff;
+    b[p++] = (kl >>> 8) & 0xff;
+    b[p++] = (kl >>> 16) & 0xff;
+    b[p++] = kl >>> 24;
+    b[p++] = vl & 0xff;
+    b[p++] = (vl >>> 8) & 0xff;
+    b[p++] = (vl >>> 16) & 0xff;
+    b[p++] = vl >>> 24;
+    this.pos = p;
+    this.count++;
+  }
+
+  /** Appends `src[start, end)` to the record being written. */
+  append(src: Uint8Array, start: number, end: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    // Key parts are short: a loop beats set() (and the subarray it needs) for them.
+    if (end - start <= 32) for (let i = start; i < end; i++) b[p++] = src[i]!;
+    else {
+      b.set(src.subarray(start, end), p);
+      p += end - start;
+    }
+    this.pos = p;
+  }
+
+  /** Adds the record `a ‖ b[0, bLen)` -> `value`. */
+  add2(a: Uint8Array, b: Uint8Array, bLen: number, value: Uint8Array): void {
+    this.begin(a.length + bLen, value.length);
+    this.append(a, 0, a.length);
+    this.append(b, 0, bLen);
+    this.append(value, 0, value.length);
+  }
+
+  /** Adds the record `a ‖ b ‖ c[cStart, cEnd)` -> empty value (an index entry). */
+  add3(a: Uint8Array, b: Uint8Array, c: Uint8Array, cStart: number, cEnd: number): void {
+    this.begin(a.length + b.length + cEnd - cStart, 0);
+    this.append(a, 0, a.length);
+    this.append(b, 0, b.length);
+    this.append(c, cStart, cEnd);
+  }
+
+  /** True when `b[0, bLen)` sorts strictly after the bytes [start, end) already written. */
+  follows(start: number, end: number, b: Uint8Array, bLen: number): boolean {
+    const a = this.buf;
+    const n = Math.min(end - start, bLen);
+    for (let i = 0; i < n; i++) {
+      const x = a[start + i]!, y = b[i]!;
+      if (x !== y) return y > x;
+    }
+    return bLen > end - start;
+  }
+
+  /** The position where the next record starts (for truncate). */
+  get mark(): number {
+    return this.pos;
+  }
+
+  /** Drops every record after `mark`, leaving `count` records. */
+  truncate(mark: number, count: number): void {
+    this.pos = mark;
+    this.count = count;
+  }
+
+  /** The list built so far (a view: valid until the next add). */
+  list(): RecordList {
+    return { bytes: this.buf.subarray(0, this.pos), count: this.count };
+  }
 }

@@ -10,6 +10,7 @@ import { prefixSuccessor } from '../keys/encode.js';
 import { MAX_BYTES_PER_UNIT, readWtf8, writeWtf8 } from '../codec/wtf8.js';
 import { DECLINED, type View, type ViewContext } from './view.js';
 import { packRecords } from '../core/records.js';
+import { T_ARRAY, T_STR } from '../codec/tags.js';
 
 /** Keyspace tag of plain values. */
 export const VALUES_TAG = 0x56; // 'V'
@@ -149,8 +150,8 @@ function setMany(ctx: ViewContext, entries: unknown): number {
   return pairs.length;
 }
 
-/** T_ARRAY, length 1, T_STR: how the page's `[key]` argument list starts (the value codec's tags). */
-const ONE_STRING_ARG = [0x0e, 0x01, 0x07] as const;
+/** T_ARRAY, length 1, T_STR: how the page's `[key]` argument list starts. */
+const ONE_STRING_ARG = [T_ARRAY, 0x01, T_STR] as const;
 
 /**
  * get's fast path for the page's usual call, `[key]` with an ASCII key under 128 characters: the

@@ -7,6 +7,7 @@
 import type { View, ViewContext } from '../view.js';
 import * as admin from './admin.js';
 import { CATALOG_TAG, DOC_TAG, INDEX_TAG, describeDocKey } from './keys.js';
+import { insertManyPacked } from './packed.js';
 import * as read from './read.js';
 import { expire } from './ttl.js';
 import * as write from './write.js';
@@ -49,6 +50,8 @@ export const docsView: View = {
     drop: admin.drop,
     listCollections: admin.listCollections,
   },
+  /** insertMany straight from the message bytes (packed.ts); other calls decode their arguments. */
+  packedMethods: { insertMany: insertManyPacked },
   /**
    * A changed document's key as JSON `[collection, id]` (id as its hex/string form), so the
    * change feed tells which collection changed without decoding documents.

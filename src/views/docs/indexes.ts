@@ -15,7 +15,7 @@ import { KeyBuilder, compareBytes, prefixSuccessor } from '../../keys/encode.js'
 import type { ViewContext } from '../view.js';
 import { indexFields, type IndexDef } from './catalog.js';
 import { docPrefix, indexPrefix } from './keys.js';
-import { queryValues, keyValues } from './paths.js';
+import { queryValues, keyValuesOf } from './paths.js';
 import { compileFilter, type Predicate } from './query/matcher.js';
 import { setOwn, type Doc } from './util.js';
 
@@ -42,16 +42,35 @@ export function liveIndex(coll: string, def: IndexDef): LiveIndex {
 /** The key values (without prefix and _id) of `doc` in `ix`, and whether the document is multikey there. */
 export function indexKeys(ix: LiveIndex, doc: Doc): { keys: Uint8Array[]; values: unknown[][]; multikey: boolean } {
   if (ix.partial && !ix.partial(doc)) return { keys: [], values: [], multikey: false };
-  const perField: unknown[][] = [];
+  const fields = ix.fields;
+  // The query candidates of each field, read once: keyValues() is a function of them.
+  const cands: unknown[][] = new Array(fields.length);
   let multikey = false;
   let anyPresent = false;
-  for (const f of ix.fields) {
-    const cands = queryValues(doc, f.parts);
-    if (cands.some((c) => c !== undefined)) anyPresent = true;
-    if (cands.length > 1 || cands.some(Array.isArray)) multikey = true;
-    perField.push(keyValues(doc, f.parts));
+  for (let i = 0; i < fields.length; i++) {
+    const c = queryValues(doc, fields[i]!.parts);
+    if (c.length > 1) multikey = true;
+    for (let j = 0; j < c.length; j++) {
+      const v = c[j];
+      if (v !== undefined) anyPresent = true;
+      if (Array.isArray(v)) multikey = true;
+    }
+    cands[i] = c;
   }
   if (ix.def.sparse && !anyPresent) return { keys: [], values: [], multikey: false };
+  const kb = sharedBuilder.reset();
+  if (!multikey) {
+    // The usual document: at most one scalar per field, so exactly one key (keyValues' rules
+    // for that case: missing, or no candidate at all, is null).
+    const combo: unknown[] = new Array(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const v = cands[i]!.length === 0 ? undefined : cands[i]![0];
+      combo[i] = v === undefined ? null : v;
+      kb.add(combo[i], fields[i]!.dir);
+    }
+    return { keys: [kb.finish()], values: [combo], multikey: false };
+  }
+  const perField = cands.map(keyValuesOf);
   let combos: unknown[][] = [[]];
   for (const vals of perField) {
     const next: unknown[][] = [];
@@ -59,14 +78,13 @@ export function indexKeys(ix: LiveIndex, doc: Doc): { keys: Uint8Array[]; values
     if (next.length > MAX_KEYS) throw new LarderError('BAD_VALUE', `document has more than ${MAX_KEYS} keys in index '${ix.def.name}' (cannot index parallel arrays)`, { code: 171 });
     combos = next;
   }
-  const kb = sharedBuilder.reset();
   const keys: Uint8Array[] = [];
   const values: unknown[][] = [];
   // Deduplicate only when there is more than one key (multikey); the common case builds one.
   const seen = combos.length > 1 ? new Set<string>() : undefined;
   for (const combo of combos) {
     kb.reset();
-    for (let i = 0; i < combo.length; i++) kb.add(combo[i], ix.fields[i]!.dir);
+    for (let i = 0; i < combo.length; i++) kb.add(combo[i], fields[i]!.dir);
     const k = kb.finish();
     if (seen) {
       const h = latin1(k);

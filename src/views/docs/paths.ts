@@ -54,7 +54,11 @@ function walk(v: unknown, parts: readonly string[], i: number, out: unknown[]): 
 
 /** Index/sort key values at `parts` (see the file header); never empty. */
 export function keyValues(doc: unknown, parts: readonly string[]): unknown[] {
-  const cands = queryValues(doc, parts);
+  return keyValuesOf(queryValues(doc, parts));
+}
+
+/** keyValues from the query candidates at the path (for a caller that has them already). */
+export function keyValuesOf(cands: readonly unknown[]): unknown[] {
   const out: unknown[] = [];
   if (cands.length === 0) return [null];
   for (const c of cands) {

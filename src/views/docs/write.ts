@@ -10,6 +10,7 @@
  * turns that into a thrown DUPLICATE_KEY error carrying the partial result, like the driver's
  * MongoBulkWriteError).
  */
+import { Encoded, encodeValue, ValueWriter } from '../../codec/value.js';
 import { LarderError, isLarderError } from '../../errors.js';
 import type { ViewContext } from '../view.js';
 import { compilePipeline } from './aggregate/pipeline.js';
@@ -144,21 +145,86 @@ export function insertMany(ctx: ViewContext, coll: unknown, docs: unknown, optio
       throw e;
     }
   });
-  const w = new Writer(ctx, name, true);
+  // Without encoded _ids the result is always the object.
+  return insertManyResult(new Writer(ctx, name, true), prepared, ordered) as Doc;
+}
+
+/**
+ * Inserts prepared documents (insertMany's work after its argument checks, shared with the
+ * packed path): `{ acknowledged, insertedCount, insertedIds }` plus `writeErrors` on duplicates.
+ * `id`, when given, is the value-codec encoding of the document's `_id`.
+ */
+export function insertManyResult(w: Writer, prepared: ReadonlyArray<{ doc: Doc; bytes: Uint8Array; id?: Uint8Array }>, ordered: boolean): Doc | Encoded {
   const insertedIds: Record<number, unknown> = {};
-  const writeErrors: WriteError[] = [];
+  let writeErrors: WriteError[] = [];
   let insertedCount = 0;
-  for (let i = 0; i < prepared.length; i++) {
-    const ok = asOperation(ctx, i, writeErrors, () => {
-      insertedIds[i] = w.insert(undefined, prepared[i]);
-    });
-    if (ok) insertedCount++;
-    else if (ordered) break;
+  const ok = w.insertMany(prepared, (e, i) => {
+    writeErrors.push(writeErrorOf(e, i));
+    return !ordered;
+  });
+  if (ok && prepared.length > 0 && prepared[0]!.id !== undefined) {
+    w.finish();
+    return encodeInsertResult(prepared, ok, writeErrors);
+  }
+  if (ok) {
+    for (let i = 0; i < ok.length; i++) {
+      if (!ok[i]) continue;
+      insertedIds[i] = prepared[i]!.doc._id;
+      insertedCount++;
+    }
+  } else {
+    // The per-entry path (see Writer.insertMany): the same checks, and the errors they report.
+    const ctx = w.ctx;
+    writeErrors = [];
+    for (let i = 0; i < prepared.length; i++) {
+      const ok = asOperation(ctx, i, writeErrors, () => {
+        insertedIds[i] = w.insert(undefined, prepared[i]);
+      });
+      if (ok) insertedCount++;
+      else if (ordered) break;
+    }
   }
   w.finish();
   const r: Doc = { acknowledged: true, insertedCount, insertedIds };
   if (writeErrors.length) r.writeErrors = writeErrors;
   return r;
+}
+
+const ACK_COUNT = encodeValue({ acknowledged: true, insertedCount: 0 });
+const KEY_IDS = encodeValue('insertedIds').subarray(1);
+const KEY_ERRORS = encodeValue('writeErrors').subarray(1);
+
+/**
+ * insertMany's result for documents whose encoded `_id`s are at hand (the packed path): the
+ * bytes encodeValue would make of `{ acknowledged, insertedCount, insertedIds, writeErrors? }`,
+ * written directly. A 100k-entry `insertedIds` object (100k index-named properties, each
+ * decoded _id, then 100k key strings to encode it) cost as much as the checks of the insert.
+ */
+function encodeInsertResult(prepared: ReadonlyArray<{ id?: Uint8Array }>, ok: boolean[], writeErrors: WriteError[]): Encoded {
+  let count = 0;
+  for (let i = 0; i < ok.length; i++) if (ok[i]) count++;
+  const w = new ValueWriter(64 + 16 * count);
+  w.byte(ACK_COUNT[0]!); // object
+  w.varint(writeErrors.length ? 4 : 3);
+  // 'acknowledged': true, then the 'insertedCount' key: a prefix of ACK_COUNT.
+  w.raw(ACK_COUNT.subarray(2, ACK_COUNT.length - 1));
+  w.value(count);
+  w.raw(KEY_IDS);
+  w.byte(ACK_COUNT[0]!);
+  w.varint(count);
+  for (let i = 0; i < ok.length; i++) {
+    if (!ok[i]) continue;
+    // The key: its length, then its (ASCII digit) bytes.
+    const k = String(i);
+    w.byte(k.length);
+    for (let j = 0; j < k.length; j++) w.byte(k.charCodeAt(j));
+    w.raw(prepared[i]!.id!);
+  }
+  if (writeErrors.length) {
+    w.raw(KEY_ERRORS);
+    w.value(writeErrors);
+  }
+  return new Encoded(w.slice());
 }
 
 /** updateOne(). */

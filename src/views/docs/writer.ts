@@ -8,12 +8,13 @@
  * and the stored bytes before/after: the page decodes them only if someone watches.
  */
 import { encodeValue } from '../../codec/value.js';
-import { LarderError } from '../../errors.js';
+import { LarderError, isLarderError } from '../../errors.js';
 import { KeyBuilder, compareBytes } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
 import { ensureMeta, readMeta, writeMeta, type CollectionMeta } from './catalog.js';
 import { checkUnique, delEntries, duplicate, indexKeys, latin1, liveIndex, putEntries, type LiveIndex } from './indexes.js';
 import { docPrefix } from './keys.js';
+import { RecordBuilder } from '../../core/records.js';
 import type { Found } from './scan.js';
 import { valuesEqual, type Doc } from './util.js';
 import { checkSize, prepareDoc } from './validate.js';
@@ -38,6 +39,32 @@ export function prepareInsert(raw: unknown): { doc: Doc; bytes: Uint8Array } {
   const bytes = encodeValue(doc);
   checkSize(bytes);
   return { doc, bytes };
+}
+
+/**
+ * The _ids of one call's documents so far, by their key bytes (strings by value: the usual _id,
+ * and no key string to make for them).
+ */
+class IdSet {
+  private readonly strings = new Set<string>();
+  private readonly others = new Set<string>();
+
+  private static bytesKey(b: Uint8Array, start: number, end: number): string {
+    let s = '';
+    for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+    return s;
+  }
+
+  /** True when an _id with key bytes `b[start, end)` was added. */
+  has(id: unknown, b: Uint8Array, start: number, end: number): boolean {
+    return typeof id === 'string' ? this.strings.has(id) : this.others.has(IdSet.bytesKey(b, start, end));
+  }
+
+  /** Adds an _id. */
+  add(id: unknown, b: Uint8Array, start: number, end: number): void {
+    if (typeof id === 'string') this.strings.add(id);
+    else this.others.add(IdSet.bytesKey(b, start, end));
+  }
 }
 
 /** Writes documents of one collection within one call. */
@@ -109,6 +136,117 @@ export class Writer {
     this.emit({ c: this.coll, o: 'insert', k: encodeValue(doc._id), d: bytes });
     this.lastInserted = doc;
     return doc._id;
+  }
+
+  /**
+   * insertMany's write: inserts `prepared` documents in order, as `insert` would one by one, with
+   * every document and index entry going into the engine as record lists (one WriteBatch slot
+   * each) instead of a put per entry. A duplicate key of document i (an _id or a unique index
+   * key already stored, or taken by an earlier document of this call) writes nothing for it and
+   * calls `fail(e, i)`: true goes on with the next document (unordered), false stops (ordered).
+   * Any other error fails the call before anything is written. Returns which documents were
+   * inserted, or undefined (having written and emitted nothing) when the call needs the
+   * per-entry path: keys over the engine's limit (so the error is reported as before) or
+   * documents kept outside the tree.
+   */
+  insertMany(prepared: ReadonlyArray<{ doc: Doc; bytes: Uint8Array; id?: Uint8Array }>, fail: (e: LarderError, index: number) => boolean): boolean[] | undefined {
+    this.ensure();
+    const n = prepared.length;
+    const ks = this.ctx.ks;
+    const prefix = this.prefix;
+    const kb = this.kb;
+    // Pass 1: every document's 'D' record, so one engine call finds the _ids already stored.
+    let docBytes = 0;
+    for (let i = 0; i < n; i++) docBytes += prepared[i]!.bytes.length + prefix.length + 24;
+    const docs = new RecordBuilder(docBytes);
+    const idAt = new Uint32Array(2 * n);
+    // Ascending _id keys (ids counting up, generated ObjectIds) cannot repeat within the call,
+    // so the set of this call's ids (a string hash per document) is only kept otherwise.
+    let ascending = true;
+    for (let i = 0; i < n; i++) {
+      const p = prepared[i]!;
+      kb.reset().add(p.doc._id);
+      const start = docs.mark + 8 + prefix.length;
+      idAt[2 * i] = start;
+      idAt[2 * i + 1] = start + kb.length;
+      if (ascending && i > 0) ascending = docs.follows(idAt[2 * i - 2]!, idAt[2 * i - 1]!, kb.buf, kb.length);
+      docs.add2(prefix, kb.buf, kb.length, p.bytes);
+    }
+    if (!docs.fits) return undefined;
+    const docList = docs.list();
+    if (!ks.treeHolds(docList)) return undefined;
+    const stored = ks.getManyOfRecords(docList);
+    const db = docList.bytes;
+    // Pass 2, in order: the checks insert() makes, against the store and this call's earlier documents.
+    const ok: boolean[] = new Array(n).fill(false);
+    const entries = new RecordBuilder(this.indexes.length ? n * 48 * this.indexes.length : 64);
+    const ids = ascending ? undefined : new IdSet();
+    const uniqueTaken = this.indexes.map((ix) => (ix.def.unique ? new Map<string, string>() : undefined));
+    let sp = 0;
+    let inserted = 0;
+    for (let i = 0; i < n; i++) {
+      const present = (stored[sp]! | (stored[sp + 1]! << 8) | (stored[sp + 2]! << 16) | (stored[sp + 3]! << 24)) !== -1;
+      if (present) sp += 4 + ((stored[sp]! | (stored[sp + 1]! << 8) | (stored[sp + 2]! << 16) | (stored[sp + 3]! << 24)) >>> 0);
+      else sp += 4;
+      const doc = prepared[i]!.doc;
+      const is = idAt[2 * i]!, ie = idAt[2 * i + 1]!;
+      let err: LarderError | undefined;
+      if (present || ids?.has(doc._id, db, is, ie)) err = duplicate(this.coll, '_id_', { _id: 1 }, [doc._id]);
+      let keys: Array<{ keys: Uint8Array[]; values: unknown[][]; multikey: boolean }> | undefined;
+      if (!err) {
+        keys = this.indexes.map((ix) => indexKeys(ix, doc));
+        try {
+          for (let x = 0; x < keys.length; x++) {
+            const taken = uniqueTaken[x];
+            if (!taken) continue;
+            const ix = this.indexes[x]!;
+            const idb = db.subarray(is, ie);
+            const k = keys[x]!;
+            for (let j = 0; j < k.keys.length; j++) {
+              checkUnique(this.ctx, this.coll, ix, k.keys[j]!, k.values[j]!, idb);
+              const other = taken.get(latin1(k.keys[j]!));
+              if (other !== undefined && other !== latin1(idb)) throw duplicate(this.coll, ix.def.name, ix.def.key, k.values[j]!);
+            }
+          }
+        } catch (e) {
+          if (!isLarderError(e) || e.code !== 'DUPLICATE_KEY') throw e;
+          err = e;
+        }
+      }
+      if (err) {
+        if (fail(err, i)) continue;
+        break;
+      }
+      ok[i] = true;
+      inserted++;
+      ids?.add(doc._id, db, is, ie);
+      for (let x = 0; x < this.indexes.length; x++) {
+        const ix = this.indexes[x]!;
+        const k = keys![x]!;
+        const taken = uniqueTaken[x];
+        if (taken) for (const key of k.keys) taken.set(latin1(key), latin1(db.subarray(is, ie)));
+        for (const key of k.keys) entries.add3(ix.prefix, key, db, is, ie);
+        // Only for documents that pass (as insert() does); should the per-entry path still be
+        // taken below, it accepts the same documents and sets the same flags.
+        this.noteMultikey(ix, k.multikey);
+      }
+    }
+    if (!entries.fits) return undefined;
+    // Every check passed for the documents in `ok`: write them, then their index entries.
+    let write = docList;
+    if (inserted < n) {
+      const kept = new RecordBuilder(db.length);
+      for (let i = 0; i < n; i++) if (ok[i]) kept.add2(prefix, db.subarray(idAt[2 * i]!, idAt[2 * i + 1]!), idAt[2 * i + 1]! - idAt[2 * i]!, prepared[i]!.bytes);
+      write = kept.list();
+    }
+    this.ctx.batch.putRecords(write);
+    this.ctx.batch.putRecords(entries.list());
+    for (let i = 0; i < n; i++) {
+      if (!ok[i]) continue;
+      const { doc, bytes, id } = prepared[i]!;
+      this.emit({ c: this.coll, o: 'insert', k: id ?? encodeValue(doc._id), d: bytes });
+    }
+    return ok;
   }
 
   /**
