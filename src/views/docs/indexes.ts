@@ -10,6 +10,7 @@
  *   the field collide unless the index is sparse or partial). A violation is DUPLICATE_KEY with
  *   MongoDB's code 11000, keyPattern and keyValue in the details.
  */
+import { concatBytes } from '../../bytes.js';
 import { LarderError } from '../../errors.js';
 import { KeyBuilder, compareBytes, prefixSuccessor } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
@@ -104,21 +105,9 @@ export function latin1(b: Uint8Array): string {
   return s;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** The full 'I' key of one entry. */
 export function entryKey(ix: LiveIndex, key: Uint8Array, idBytes: Uint8Array): Uint8Array {
-  return concat(ix.prefix, key, idBytes);
+  return concatBytes([ix.prefix, key, idBytes]);
 }
 
 const EMPTY = new Uint8Array(0);
@@ -129,7 +118,7 @@ const EMPTY = new Uint8Array(0);
  */
 export function checkUnique(ctx: ViewContext, coll: string, ix: LiveIndex, key: Uint8Array, values: unknown[], idBytes: Uint8Array): void {
   if (!ix.def.unique) return;
-  const p = concat(ix.prefix, key);
+  const p = concatBytes([ix.prefix, key]);
   for (const [k] of ctx.ks.range({ gte: p, lt: prefixSuccessor(p), keysOnly: true })) {
     if (compareBytes(k.subarray(p.length), idBytes) !== 0) throw duplicate(coll, ix.def.name, ix.def.key, values);
   }
