@@ -28,7 +28,7 @@ function connectWorker(): WorkerApi {
   installErrorTransfer();
   if (typeof SharedWorker !== 'undefined') {
     const w = new SharedWorker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
-    remote = Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi;
+    remote = failWhenGone(Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi);
   } else if (typeof Worker !== 'undefined' && canElectLeader()) {
     // The `new Worker(new URL(...))` stays here, literally, so bundlers find the worker entry.
     remote = connectTabs(() => new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' }));
@@ -39,6 +39,41 @@ function connectWorker(): WorkerApi {
     throw new LarderError('BAD_VALUE', 'no Worker in this environment: pass { worker: false }');
   }
   return remote;
+}
+
+/**
+ * `api` with every call failing with CLOSED once its worker has ended (a crash, or the browser
+ * stopping it): a call to a dead SharedWorker never settles otherwise. The worker holds a Web
+ * Lock for as long as it lives (WorkerApi.holdLifeLock); this page's request for the same lock
+ * is granted when it ends. Then the calls in flight and every later call of its stores reject,
+ * and the next openStore starts a new worker, which recovers the stores from disk. Without Web
+ * Locks the api is returned as it is.
+ */
+function failWhenGone(api: WorkerApi): WorkerApi {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (!locks) return api;
+  let fail!: (e: LarderError) => void;
+  const gone = new Promise<never>((_, reject) => { fail = reject; });
+  gone.catch(() => {});
+  const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => Promise.race([f(...a), gone]);
+  const guarded: WorkerApi = {
+    open: guard((name, options) => api.open(name, options)),
+    dispatch: guard((conn, calls, rid) => api.dispatch(conn, calls, rid)),
+    subscribe: guard((conn, cb) => api.subscribe(conn, cb)),
+    checkpoint: guard((conn) => api.checkpoint(conn)),
+    exportChunks: guard((conn) => api.exportChunks(conn)),
+    close: guard((conn) => api.close(conn)),
+    destroy: guard((conn) => api.destroy(conn)),
+  };
+  const name = `larder:worker-alive:${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  void api.holdLifeLock?.(name).then((held) => {
+    if (!held) return;
+    void locks.request(name, () => {
+      if (remote === guarded) remote = undefined;
+      fail(new LarderError('CLOSED', 'the Larder worker has ended (it crashed or the browser stopped it); open the store again'));
+    });
+  }, () => {});
+  return guarded;
 }
 
 function validate(name: unknown, options: StoreOptions): void {

@@ -35,6 +35,19 @@ export class WorkerHost implements WorkerApi {
     this.wasm = wasm;
   }
 
+  /** See WorkerApi.holdLifeLock: the lock is released only when this worker's thread ends. */
+  async holdLifeLock(name: string): Promise<boolean> {
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    if (typeof name !== 'string' || !locks) return false;
+    await new Promise<void>((held) => {
+      void locks.request(name, () => {
+        held();
+        return new Promise<void>(() => {}); // never released while the worker lives
+      });
+    });
+    return true;
+  }
+
   /** Opens or joins a store. A second opener must give the same passphrase. */
   async open(name: string, options: StoreOptions = {}): Promise<number> {
     let opened = this.stores.get(name);

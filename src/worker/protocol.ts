@@ -95,4 +95,10 @@ export interface WorkerApi {
   close(conn: number): Promise<void>;
   /** Closes every connection of the store and deletes its data. */
   destroy(conn: number): Promise<void>;
+  /**
+   * Takes the Web Lock `name` and holds it for as long as this worker lives; resolves true once
+   * held (false without Web Locks). A page's own request for that lock is granted only when the
+   * worker has ended, which is how it learns that a crashed worker will never answer.
+   */
+  holdLifeLock?(name: string): Promise<boolean>;
 }

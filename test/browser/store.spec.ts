@@ -6,6 +6,37 @@ import { expect, test } from '@playwright/test';
 import { rmSync } from 'node:fs';
 import { freshProfile, launchProfile, openFixture, storeName } from './helpers.js';
 
+test('a SharedWorker that dies fails its calls with CLOSED instead of hanging; opening again recovers from disk', async () => {
+  const profile = freshProfile();
+  const name = storeName('gone');
+  const ctx = await launchProfile(profile);
+  const page = await openFixture(ctx);
+  await page.evaluate(async (name) => {
+    const s = await window.larder.openStore(name);
+    await s.set('k', 1);
+    (window as unknown as { gone: unknown }).gone = s;
+  }, name);
+  const cdp = await ctx.newCDPSession(page);
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string }> };
+  const workers = targetInfos.filter((t) => t.type === 'shared_worker');
+  expect(workers.length).toBe(1);
+  await cdp.send('Target.closeTarget', { targetId: workers[0]!.targetId });
+  const after = await page.evaluate(async (name) => {
+    const s = (window as unknown as { gone: Awaited<ReturnType<typeof window.larder.openStore>> }).gone;
+    const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string }) => e.code);
+    const get = await code(s.get('k'));
+    const set = await code(s.set('k2', 2));
+    const again = await window.larder.openStore(name);
+    const v = await again.get('k');
+    const k2 = await again.get('k2');
+    await again.destroy();
+    return { get, set, v, k2 };
+  }, name);
+  expect(after).toEqual({ get: 'CLOSED', set: 'CLOSED', v: 1, k2: undefined });
+  await ctx.close();
+  rmSync(profile, { recursive: true, force: true });
+});
+
 test('10,000 concurrent writes survive a reload and a browser relaunch', async () => {
   const profile = freshProfile();
   const name = storeName('reload');
