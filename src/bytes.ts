@@ -40,3 +40,17 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * `buf` with room for `need` bytes after its first `used`: `buf` itself when it has them, else a
+ * copy of those bytes in an array at least twice as large (so appending n bytes in pieces copies
+ * O(n) bytes in all).
+ */
+export function withRoom(buf: Uint8Array<ArrayBuffer>, used: number, need: number): Uint8Array<ArrayBuffer> {
+  if (used + need <= buf.length) return buf;
+  let cap = Math.max(buf.length * 2, 16);
+  while (cap < used + need) cap *= 2;
+  const next = new Uint8Array(cap);
+  next.set(buf.subarray(0, used));
+  return next;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MAX_DEPTH } from '../src/codec/limits.js';
 import { ObjectId } from '../src/codec/object-id.js';
-import { decodeValue, encodeValue, keyBytePairOffsets } from '../src/codec/value.js';
+import { ValueWriter, decodeValue, encodeValue, keyBytePairOffsets } from '../src/codec/value.js';
 import { isLarderError } from '../src/errors.js';
 
 // ----- exact equality -----------------------------------------------------------------------------
@@ -343,5 +343,19 @@ describe('keyBytePairOffsets', () => {
     for (const bytes of declined) expect(keyBytePairOffsets(bytes, 256)).toBeUndefined();
     // And leaves the decoder as it was: an ordinary decode right after works.
     expect(decodeValue(encodeValue({ a: [1, 'two'] }))).toEqual({ a: [1, 'two'] });
+  });
+});
+
+describe('ValueWriter objects', () => {
+  it('objectHeader and objectKey write what encodeValue writes for the object', () => {
+    const obj: Record<string, unknown> = { a: 1, 'caf\u00e9': 'x', 'lone \ud800': [true], '': null, ['k'.repeat(200)]: 2 };
+    const w = new ValueWriter(8);
+    const keys = Object.keys(obj);
+    w.objectHeader(keys.length);
+    for (const k of keys) {
+      w.objectKey(k);
+      w.value(obj[k]);
+    }
+    expect([...w.slice()]).toEqual([...encodeValue(obj)]);
   });
 });

@@ -45,6 +45,7 @@
  *   inside a number or string body can still decode to a different valid value: integrity is the
  *   persistence layer's checksum's job.
  */
+import { withRoom } from '../bytes.js';
 import { LarderError } from '../errors.js';
 import { MAX_DEPTH } from './limits.js';
 import { ObjectId } from './object-id.js';
@@ -84,12 +85,8 @@ class EncodeFail {
 }
 
 function grow(min: number): void {
-  let cap = buf.length * 2;
-  while (cap < min) cap *= 2;
-  const next = new Uint8Array(cap);
-  next.set(buf.subarray(0, pos));
-  buf = next;
-  dv = new DataView(next.buffer);
+  buf = withRoom(buf, pos, min - pos);
+  dv = new DataView(buf.buffer);
 }
 
 function writeUvarint(n: number): void {
@@ -457,12 +454,8 @@ export class ValueWriter {
   /** Makes room for `n` more bytes. */
   room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.dv = new DataView(next.buffer);
+    this.buf = withRoom(this.buf, this.pos, n);
+    this.dv = new DataView(this.buf.buffer);
   }
 
   /** Appends one byte. */
@@ -526,6 +519,25 @@ export class ValueWriter {
     this.room(9);
     this.buf[this.pos++] = T_ARRAY;
     this.pos = putVarint(this.buf, this.pos, n);
+  }
+
+  /**
+   * Appends the header of an object of `n` fields; the caller appends each field as its key
+   * (objectKey) and then its value.
+   */
+  objectHeader(n: number): void {
+    this.room(9);
+    this.buf[this.pos++] = T_OBJECT;
+    this.pos = putVarint(this.buf, this.pos, n);
+  }
+
+  /** Appends an object field's key (its length and bytes, without a tag). */
+  objectKey(k: string): void {
+    const start = this.pos;
+    this.string(k);
+    // string() wrote a tag first (T_STR, or T_WTF8 for lone surrogates: both keep these bytes).
+    this.buf.copyWithin(start, start + 1, this.pos);
+    this.pos--;
   }
 
   /**

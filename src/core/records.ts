@@ -5,6 +5,7 @@
  * JavaScript object per entry (a 100k-entry setMany spent most of its worker time making and
  * collecting per-entry arrays).
  */
+import { withRoom } from '../bytes.js';
 import { LarderError } from '../errors.js';
 import { MAX_KEY, MAX_VALUE } from './status.js';
 
@@ -65,51 +66,55 @@ export function checkRecords(what: string, list: RecordList): void {
 }
 
 /**
- * Calls `fn(first, end, n)` for consecutive runs of records of about `maxBytes` (at least one
- * record each): bytes [first, end) of the list hold n whole records.
+ * Calls `fn(bytes, keyAt, keyLen, valueLen)` for each record of a well-formed list, in order:
+ * the key is `bytes[keyAt, keyAt + keyLen)` and the value follows it.
  */
-export function forEachRecordRun(list: RecordList, maxBytes: number, fn: (first: number, end: number, n: number) => void): void {
+export function forEachRecord(list: RecordList, fn: (bytes: Uint8Array, keyAt: number, keyLen: number, valueLen: number) => void): void {
   const { bytes, count } = list;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let first = 0;
-  let p = 0;
-  let n = 0;
-  for (let i = 0; i < count; i++) {
-    const size = RECORD_HEADER + dv.getUint32(p, true) + dv.getUint32(p + 4, true);
-    if (n > 0 && p + size - first > maxBytes) {
-      fn(first, p, n);
-      first = p;
-      n = 0;
-    }
-    p += size;
-    n++;
-  }
-  if (n > 0) fn(first, p, n);
-}
-
-/** The records as [key, value] views into the list (for the rare paths that need objects). */
-export function recordEntries(list: RecordList): Array<[Uint8Array, Uint8Array]> {
-  const { bytes, count } = list;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Array<[Uint8Array, Uint8Array]> = [];
   let p = 0;
   for (let i = 0; i < count; i++) {
     const kl = dv.getUint32(p, true);
     const vl = dv.getUint32(p + 4, true);
-    const k = p + RECORD_HEADER;
-    out.push([bytes.subarray(k, k + kl), bytes.subarray(k + kl, k + kl + vl)]);
-    p = k + kl + vl;
+    fn(bytes, p + RECORD_HEADER, kl, vl);
+    p += RECORD_HEADER + kl + vl;
   }
+}
+
+/**
+ * Calls `fn(first, end, n)` for consecutive runs of records of about `maxBytes` (at least one
+ * record each): bytes [first, end) of the list hold n whole records.
+ */
+export function forEachRecordRun(list: RecordList, maxBytes: number, fn: (first: number, end: number, n: number) => void): void {
+  let first = 0;
+  let n = 0;
+  let end = 0;
+  forEachRecord(list, (_, keyAt, kl, vl) => {
+    const next = keyAt + kl + vl;
+    if (n > 0 && next - first > maxBytes) {
+      fn(first, end, n);
+      first = end;
+      n = 0;
+    }
+    end = next;
+    n++;
+  });
+  if (n > 0) fn(first, end, n);
+}
+
+/** The records as [key, value] views into the list (for the rare paths that need objects). */
+export function recordEntries(list: RecordList): Array<[Uint8Array, Uint8Array]> {
+  const out: Array<[Uint8Array, Uint8Array]> = [];
+  forEachRecord(list, (bytes, k, kl, vl) => void out.push([bytes.subarray(k, k + kl), bytes.subarray(k + kl, k + kl + vl)]));
   return out;
 }
 
 /**
- * The values of a value list as the engine's getMany writes it (`[vlen i32, -1 = absent][value]`
- * per key), as views into it.
+ * Appends to `out` the values of a value list as the engine's getMany writes it
+ * (`[vlen i32, -1 = absent][value]` per key), as views into it, and returns `out`.
  */
-export function valueListEntries(list: Uint8Array, count: number): Array<Uint8Array | undefined> {
+export function valueListEntries(list: Uint8Array, count: number, out: Array<Uint8Array | undefined> = []): Array<Uint8Array | undefined> {
   const dv = new DataView(list.buffer, list.byteOffset, list.byteLength);
-  const out: Array<Uint8Array | undefined> = [];
   let p = 0;
   for (let i = 0; i < count; i++) {
     const vl = dv.getInt32(p, true);
@@ -128,7 +133,7 @@ export function valueListEntries(list: Uint8Array, count: number): Array<Uint8Ar
  * many bytes through append() (a key may be put together from parts, e.g. a prefix and an id).
  */
 export class RecordBuilder {
-  private buf: Uint8Array;
+  private buf: Uint8Array<ArrayBuffer>;
   private pos = 0;
   /** Records written. */
   count = 0;
@@ -140,19 +145,10 @@ export class RecordBuilder {
     this.buf = new Uint8Array(Math.max(64, capacity));
   }
 
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-
   /** Starts a record with a key of `kl` bytes and a value of `vl` bytes; their bytes follow through append(). */
   begin(kl: number, vl: number): void {
     if (kl > MAX_KEY || vl > MAX_VALUE) this.fits = false;
-    this.room(RECORD_HEADER + kl + vl);
+    this.buf = withRoom(this.buf, this.pos, RECORD_HEADER + kl + vl);
     const b = this.buf;
     let p = this.pos;
     b[p++] = kl & 0xff;

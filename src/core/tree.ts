@@ -11,7 +11,7 @@ import { LarderError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { IO, RANGE } from './exports.js';
 import { checkEntries, checkKey, checkKeys, checkValue, describe } from './args.js';
-import { checkRecords, forEachRecordRun, type RecordList } from './records.js';
+import { checkRecords, forEachRecordRun, valueListEntries, type RecordList } from './records.js';
 
 /** A key and its value. */
 export type TreeEntry = [Uint8Array, Uint8Array];
@@ -518,15 +518,7 @@ export class Tree {
       // One copy of the chunk's results, each value a view into it (see readRecords).
       const io = e.io;
       const start = io[IO.OUT_PTR];
-      const copy = e.u8.slice(start, start + io[IO.OUT_LEN]);
-      let off = 0;
-      for (let i = 0; i < count; i++) {
-        const vl = (copy[off] | (copy[off + 1] << 8) | (copy[off + 2] << 16) | (copy[off + 3] << 24));
-        off += 4;
-        if (vl < 0) { result.push(undefined); continue; }
-        result.push(copy.subarray(off, off + vl));
-        off += vl;
-      }
+      valueListEntries(e.u8.slice(start, start + io[IO.OUT_LEN]), count, result);
       this.trim();
     });
     return result;

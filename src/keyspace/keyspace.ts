@@ -12,7 +12,7 @@
 import type { Engine } from '../core/engine.js';
 import { Table } from '../core/table.js';
 import { Tree, type RangeOptions, type RawVisitor } from '../core/tree.js';
-import { RECORD_HEADER, type RecordList } from '../core/records.js';
+import { forEachRecord, type RecordList } from '../core/records.js';
 
 
 /** The engine-backed map of byte keys to byte values. */
@@ -138,14 +138,7 @@ export class Keyspace {
 
   /** Calls `fn` with the tag of each record's key (0 and `empty` for an empty key). */
   private forEachKeyTag(list: RecordList, fn: (tag: number, empty: boolean) => void): void {
-    const b = list.bytes;
-    let p = 0;
-    for (let i = 0; i < list.count; i++) {
-      const kl = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-      const vl = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
-      fn(kl > 0 ? b[p + RECORD_HEADER]! : 0, kl === 0);
-      p += RECORD_HEADER + kl + vl;
-    }
+    forEachRecord(list, (bytes, keyAt, kl) => fn(kl > 0 ? bytes[keyAt]! : 0, kl === 0));
   }
 
   /** Removes `key` without undo; true when it was present. */

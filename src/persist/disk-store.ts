@@ -347,7 +347,8 @@ export class DiskStore {
   }
 
   /**
-   * Makes one atomic write batch durable. Copies the ops' bytes before returning, so the caller
+   * Makes one atomic write batch (its ops, or a function called once, now, that returns them)
+   * durable. Copies the ops' bytes before returning, so the caller
    * may reuse its buffers at once. Batches arriving while a transaction is in flight ride the next
    * one together (group commit); each batch gets the next sequence number and its own WAL record.
    * Resolves after that transaction completes; rejects with a LarderError (QUOTA_EXCEEDED,
@@ -356,15 +357,16 @@ export class DiskStore {
    * Contract with checkpoint(): call append() after the batch is applied to the in-memory state
    * the snapshot reads (see checkpoint()).
    */
-  append(ops: readonly WalOp[]): Promise<void> {
+  append(batch: readonly WalOp[] | (() => readonly WalOp[])): Promise<void> {
     if (this.state !== 'open') return Promise.reject(this.closedError());
     let prepared: PreparedBatch;
+    let ops: readonly WalOp[];
     try {
+      ops = typeof batch === 'function' ? batch() : batch;
       prepared = prepareBatch(ops);
     } catch (e) {
       return Promise.reject(e);
     }
-    // Once every page is dirty there is nothing left to mark (a big batch gets there early).
     this.markDirty(ops);
     this.countWal(prepared, 1);
     return this.enqueue(prepared, null);
@@ -823,7 +825,7 @@ function settled(tx: IDBTransaction): Promise<void> {
   });
 }
 
-function abortRaw(tx: IDBTransaction): void {
+function abortRaw(tx: { abort(): void }): void {
   try {
     tx.abort();
   } catch {
@@ -833,9 +835,5 @@ function abortRaw(tx: IDBTransaction): void {
 
 function abortQuietly(tx: { abort(): void; done: Promise<void> }): void {
   tx.done.catch(noop);
-  try {
-    tx.abort();
-  } catch {
-    /* already finished */
-  }
+  abortRaw(tx);
 }

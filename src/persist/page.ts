@@ -26,6 +26,7 @@
  * Decoding verifies all of it, and that every key really hashes to this page.
  */
 
+import { withRoom } from '../bytes.js';
 import { LarderError } from '../errors.js';
 import { crc32c } from './crc32.js';
 import { ByteReader, readU32, varintSize, writeLengthPrefixedRange, writeU32 } from './bytes.js';
@@ -92,7 +93,7 @@ export function entrySizeOf(kl: number, vl: number): number {
  * buffers may be reused at once), `finish` seals the header and checksum.
  */
 export class PageWriter {
-  private buf: Uint8Array;
+  private buf: Uint8Array<ArrayBuffer>;
   private pos = PAGE_HEADER_BYTES;
   private count = 0;
 
@@ -125,13 +126,7 @@ export class PageWriter {
   /** Appends the entry with key `km[ko, ko + kl)` and value `vm[vo, vo + vl)` (copied). */
   addAt(km: Uint8Array, ko: number, kl: number, vm: Uint8Array, vo: number, vl: number): void {
     const need = entrySizeOf(kl, vl);
-    if (this.pos + need > this.buf.length) {
-      let cap = this.buf.length * 2;
-      while (cap < this.pos + need) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.buf.subarray(0, this.pos));
-      this.buf = next;
-    }
+    this.buf = withRoom(this.buf, this.pos, need);
     this.pos = writeLengthPrefixedRange(this.buf, writeLengthPrefixedRange(this.buf, this.pos, km, ko, kl), vm, vo, vl);
     this.count++;
   }

@@ -48,6 +48,13 @@ export function valueKey(key: unknown): Uint8Array {
  */
 const lookupBufs: (Uint8Array | undefined)[] = [];
 
+/** The reused lookup buffer for a key of `n` bytes, its tag byte written. */
+function lookupBuf(n: number): Uint8Array {
+  const k = (lookupBufs[n + 1] ??= new Uint8Array(n + 1));
+  k[0] = VALUES_TAG;
+  return k;
+}
+
 /**
  * valueKey(key) for a lookup that does not keep the key (get, has, getMany): the same bytes and
  * errors, but an ASCII key of up to 256 characters is written into a reused buffer instead of a
@@ -57,8 +64,7 @@ const lookupBufs: (Uint8Array | undefined)[] = [];
 function lookupKey(key: unknown): Uint8Array {
   if (typeof key !== 'string' || key.length > 256) return valueKey(key);
   const n = key.length;
-  const k = (lookupBufs[n + 1] ??= new Uint8Array(n + 1));
-  k[0] = VALUES_TAG;
+  const k = lookupBuf(n);
   for (let i = 0; i < n; i++) {
     const c = key.charCodeAt(i);
     if (c >= 0x80) return valueKey(key);
@@ -161,8 +167,7 @@ const ONE_STRING_ARG = [T_ARRAY, 0x01, T_STR] as const;
 function getPacked(ctx: ViewContext, args: Uint8Array): unknown {
   const n = args.length - 4;
   if (n < 0 || args[0] !== ONE_STRING_ARG[0] || args[1] !== ONE_STRING_ARG[1] || args[2] !== ONE_STRING_ARG[2] || args[3] !== n || n >= 0x80) return DECLINED;
-  const k = (lookupBufs[n + 1] ??= new Uint8Array(n + 1));
-  k[0] = VALUES_TAG;
+  const k = lookupBuf(n);
   for (let i = 0; i < n; i++) {
     const c = args[4 + i]!;
     if (c >= 0x80) return DECLINED;

@@ -9,8 +9,11 @@ import type { StoreOptions } from './protocol.js';
 
 /** The persistence operations the writer uses. */
 export interface Disk {
-  /** Makes one group of ops durable; resolves after the IndexedDB transaction completed. */
-  append(ops: KeyOp[]): Promise<void>;
+  /**
+   * Makes one group of ops durable; resolves after the IndexedDB transaction completed. The ops
+   * are built by calling `ops` (a memory-only store never needs them).
+   */
+  append(ops: () => KeyOp[]): Promise<void>;
   /** True when the WAL has grown past the checkpoint threshold (with `pendingBytes`: once that much more is appended). */
   needsCheckpoint(pendingBytes?: number): boolean;
   /**

@@ -356,8 +356,10 @@ export class StoreEngine {
     if (wantCheckpoint) this.checkpointWanted = false;
     this.inflight = g ?? group();
     const t0 = now();
-    // A group written by a checkpoint needs its redo ops only if that checkpoint fails.
-    const appended = byCheckpoint ? this.disk.commitByCheckpoint(() => mergeOps(g.batches), this.liveSnapshot()) : g ? this.disk.append(mergeOps(g.batches)) : Promise.resolve();
+    // The redo ops are built only when the disk needs them: not for a memory-only store, nor for
+    // a group written by its checkpoint unless that checkpoint fails.
+    const ops = g ? () => mergeOps(g.batches) : null;
+    const appended = byCheckpoint ? this.disk.commitByCheckpoint(ops!, this.liveSnapshot()) : ops ? this.disk.append(ops) : Promise.resolve();
     appended.then(
       (checkpointError) => {
         g?.resolve();

@@ -10,7 +10,7 @@
  * turns that into a thrown DUPLICATE_KEY error carrying the partial result, like the driver's
  * MongoBulkWriteError).
  */
-import { Encoded, encodeValue, ValueWriter } from '../../codec/value.js';
+import { Encoded, ValueWriter } from '../../codec/value.js';
 import { LarderError, isLarderError } from '../../errors.js';
 import type { ViewContext } from '../view.js';
 import { compilePipeline } from './aggregate/pipeline.js';
@@ -190,10 +190,6 @@ export function insertManyResult(w: Writer, prepared: ReadonlyArray<{ doc: Doc; 
   return r;
 }
 
-const ACK_COUNT = encodeValue({ acknowledged: true, insertedCount: 0 });
-const KEY_IDS = encodeValue('insertedIds').subarray(1);
-const KEY_ERRORS = encodeValue('writeErrors').subarray(1);
-
 /**
  * insertMany's result for documents whose encoded `_id`s are at hand (the packed path): the
  * bytes encodeValue would make of `{ acknowledged, insertedCount, insertedIds, writeErrors? }`,
@@ -204,24 +200,20 @@ function encodeInsertResult(prepared: ReadonlyArray<{ id?: Uint8Array }>, ok: bo
   let count = 0;
   for (let i = 0; i < ok.length; i++) if (ok[i]) count++;
   const w = new ValueWriter(64 + 16 * count);
-  w.byte(ACK_COUNT[0]!); // object
-  w.varint(writeErrors.length ? 4 : 3);
-  // 'acknowledged': true, then the 'insertedCount' key: a prefix of ACK_COUNT.
-  w.raw(ACK_COUNT.subarray(2, ACK_COUNT.length - 1));
+  w.objectHeader(writeErrors.length ? 4 : 3);
+  w.objectKey('acknowledged');
+  w.value(true);
+  w.objectKey('insertedCount');
   w.value(count);
-  w.raw(KEY_IDS);
-  w.byte(ACK_COUNT[0]!);
-  w.varint(count);
+  w.objectKey('insertedIds');
+  w.objectHeader(count);
   for (let i = 0; i < ok.length; i++) {
     if (!ok[i]) continue;
-    // The key: its length, then its (ASCII digit) bytes.
-    const k = String(i);
-    w.byte(k.length);
-    for (let j = 0; j < k.length; j++) w.byte(k.charCodeAt(j));
+    w.objectKey(String(i));
     w.raw(prepared[i]!.id!);
   }
   if (writeErrors.length) {
-    w.raw(KEY_ERRORS);
+    w.objectKey('writeErrors');
     w.value(writeErrors);
   }
   return new Encoded(w.slice());
