@@ -34,6 +34,9 @@ function replay(ks: Keyspace, ops: KeyOp[]): void {
   }
 }
 
+/** The bytes of a model value (kept as their comma-joined string). */
+const bytesOf = (joined: string): Uint8Array => new Uint8Array(joined === '' ? [] : joined.split(',').map(Number));
+
 describe('WriteBatch', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`matches a model under random marks and rollbacks (seed ${seed})`, async () => {
@@ -60,12 +63,20 @@ describe('WriteBatch', () => {
         if (r < 0.3) {
           const k = key();
           const v = `w${step}`;
-          if (!model.has(k) && rand() < 0.5) b.putNew(enc(k), enc(v));
+          // putNew and putOver are given the value the key has (the caller's knowledge).
+          const known = model.has(k) ? bytesOf(model.get(k)!) : undefined;
+          const how = rand();
+          if (!known && how < 0.3) b.putNew(enc(k), enc(v));
+          else if (how < 0.6) b.putOver(enc(k), enc(v), known);
           else b.put(enc(k), enc(v));
           model.set(k, Array.from(enc(v)).join(','));
         } else if (r < 0.45) {
           const k = key();
-          expect(b.del(enc(k))).toBe(model.delete(k));
+          if (rand() < 0.5) {
+            // delKnown: the known value when present; an absent key is left alone (nothing logged).
+            b.delKnown(enc(k), model.has(k) ? bytesOf(model.get(k)!) : enc('stale'));
+            model.delete(k);
+          } else expect(b.del(enc(k))).toBe(model.delete(k));
         } else if (r < 0.6) {
           // A key may repeat inside one putMany: the later pair wins.
           const entries = Array.from({ length: 1 + Math.floor(rand() * 6) }, (_, i) => [key(), `m${step}.${i}`] as const);

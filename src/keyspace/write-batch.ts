@@ -55,8 +55,18 @@ export class WriteBatch {
    * one engine call instead of two. Rolling back deletes the key.
    */
   putNew(key: Uint8Array, value: Uint8Array): void {
+    this.putOver(key, value, undefined);
+  }
+
+  /**
+   * Writes `value` at `key`, whose current value the caller knows is `prev` (undefined: absent),
+   * because it read it in this batch (a document it has just fetched) or an invariant fixes it (an
+   * index entry of a document's old or new keys): `put` without reading the previous value. A
+   * wrong `prev` would make a rollback restore that instead, so only exact knowledge qualifies.
+   */
+  putOver(key: Uint8Array, value: Uint8Array, prev: Uint8Array | undefined): void {
     this.ks.putRaw(key, value);
-    this.log(key, undefined, value);
+    this.log(key, prev, value);
   }
 
   /**
@@ -100,6 +110,15 @@ export class WriteBatch {
     this.ks.deleteRaw(key);
     this.log(key, prev, undefined);
     return true;
+  }
+
+  /**
+   * Deletes `key`, whose current value the caller knows is `prev` (see putOver): `del` without
+   * reading it first.
+   */
+  delKnown(key: Uint8Array, prev: Uint8Array): void {
+    // The engine says whether it was there anyway: an absent key logs nothing, as in `del`.
+    if (this.ks.deleteRaw(key)) this.log(key, prev, undefined);
   }
 
   private log(key: Uint8Array | RecordList, prev: Uint8Array | undefined, next: Uint8Array | undefined): void {

@@ -19,6 +19,11 @@ export interface ViewContext {
    * feed. Events of a call that fails are dropped; the others go out with the call's commit.
    */
   emit(type: string, data: unknown): void;
+  /**
+   * False when nobody subscribes to the change feed, so `emit` drops what it gets: a view may skip
+   * building events then. Undefined counts as watched.
+   */
+  readonly watched?: boolean;
 }
 
 /** A view method: synchronous, so a call is atomic with respect to every other call. */

@@ -285,7 +285,8 @@ export class StoreEngine {
       this.emitFn = (type, data) => void events.push({ type, data });
     }
     // Events only feed subscribers: with none, a call writing 100k documents keeps no 100k events.
-    return { ks: this.ks, batch, now: Date.now(), emit: this.subscribers.size === 0 ? dropEvent : this.emitFn };
+    const watched = this.subscribers.size > 0;
+    return { ks: this.ks, batch, now: Date.now(), emit: watched ? this.emitFn : dropEvent, watched };
   }
 
   /** Runs every view's periodic work (active expiry...) as one committed batch. */

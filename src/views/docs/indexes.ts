@@ -142,12 +142,16 @@ function show(v: unknown): string {
 
 /** Adds the entries of a document to an index (after checkUnique). */
 export function putEntries(ctx: ViewContext, ix: LiveIndex, keys: Uint8Array[], idBytes: Uint8Array): void {
-  for (const k of keys) ctx.batch.put(entryKey(ix, k, idBytes), EMPTY);
+  // An entry names its document's _id, and the callers add only keys the document did not have
+  // in this index (a new document, a new index, or an update's added keys): the entry is absent,
+  // so its previous value is not read back for the undo log.
+  for (const k of keys) ctx.batch.putOver(entryKey(ix, k, idBytes), EMPTY, undefined);
 }
 
-/** Removes the entries of a document from an index. */
+/** Removes the entries of a document from an index (keys the stored document has there). */
 export function delEntries(ctx: ViewContext, ix: LiveIndex, keys: Uint8Array[], idBytes: Uint8Array): void {
-  for (const k of keys) ctx.batch.del(entryKey(ix, k, idBytes));
+  // Every entry's value is empty, so the undo log needs no read of it.
+  for (const k of keys) ctx.batch.delKnown(entryKey(ix, k, idBytes), EMPTY);
 }
 
 /** Deletes every key in [prefix, successor): used by drop and dropIndex. Returns the count. */
