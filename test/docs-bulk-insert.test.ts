@@ -91,11 +91,15 @@ function oneByOne(r: Run, coll: string, docs: unknown[], ordered: boolean): unkn
 
 const idArb = fc.oneof(
   fc.integer({ min: 0, max: 12 }),
-  fc.constantFrom('a', 'b', 'c', 'é', 'x'.repeat(70)),
+  fc.constantFrom('a', 'b', 'c', 'é', 'x'.repeat(70), 'n\u0000ul', '', 1000, -1000, 2 ** 40),
   fc.constantFrom(new ObjectId('0123456789abcdef01234567'), new ObjectId('0123456789abcdef01234568')),
   fc.constantFrom({ k: 1 }, { k: 'z' }, null, 2.5, new Date(5)),
 );
-const val = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom('p', 'q', 'ü', null, 1.5, true), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }));
+const val = fc.oneof(
+  fc.integer({ min: -3, max: 3 }),
+  fc.constantFrom('p', 'q', 'ü', null, 1.5, true, false, '', 'z\u0000', '\u{1F600}', 300, -300, -0, 2 ** 40, -(2 ** 53 - 1), undefined),
+  fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+);
 const docArb = fc.record(
   { _id: idArb, u: val, a: val, b: fc.record({ c: val }, { requiredKeys: [] }), t: fc.array(val, { maxLength: 2 }), d: fc.date({ min: new Date(0), max: new Date(1e12), noInvalidDate: true }) },
   { requiredKeys: ['_id'] },

@@ -243,6 +243,23 @@ describe('encodeKey', () => {
     );
   });
 
+  it('addUtf8 appends exactly what add() does for the string (both directions, NULs, all planes)', () => {
+    const enc = new TextEncoder();
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('', '\u0000', 'a\u0000\u0000b', '\u00ff\u0000')), fc.constantFrom<1 | -1>(1, -1), (s, dir) => {
+        // Well-formed text only (a value-codec string): lone surrogates are stored another way.
+        if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)) return;
+        const utf8 = enc.encode(s);
+        const src = new Uint8Array(utf8.length + 4);
+        src.set(utf8, 2);
+        const a = new KeyBuilder().byte(7).add(s, dir).view();
+        const b = new KeyBuilder().byte(7).addUtf8(src, 2, 2 + utf8.length, dir).view();
+        expect(Array.from(b)).toEqual(Array.from(a));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('decodes compound keys and reports the offset reached', () => {
     const id = new ObjectId();
     const prefix = new Uint8Array([0x49, 0x63, 0]); // e.g. tag 'I', a namespace byte, a separator

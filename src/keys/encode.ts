@@ -171,6 +171,31 @@ export class KeyBuilder {
     return this;
   }
 
+  /**
+   * Appends the string component whose UTF-8 bytes are `src[start, end)` (well-formed UTF-8,
+   * as a value-codec string holds): exactly what add() appends for that string, without making
+   * the string (a bulk insert builds its keys from the documents' encoded bytes).
+   */
+  addUtf8(src: Uint8Array, start: number, end: number, direction: Direction = 1): this {
+    if (direction !== 1 && direction !== -1) throw new LarderError('BAD_VALUE', `key direction must be 1 or -1, got ${String(direction)}`);
+    // UTF-8 of well-formed text is its WTF-8; each 00 is escaped as 00 FF, then 00 00 ends it.
+    this.ensure(2 * (end - start) + 3);
+    const b = this.buf;
+    const first = this.length;
+    let p = first;
+    b[p++] = KeyType.String;
+    for (let i = start; i < end; i++) {
+      const c = src[i]!;
+      b[p++] = c;
+      if (c === 0) b[p++] = 0xff;
+    }
+    b[p++] = 0;
+    b[p++] = 0;
+    if (direction === -1) for (let i = first; i < p; i++) b[i] = ~b[i]! & 0xff;
+    this.length = p;
+    return this;
+  }
+
   /** A view of the bytes built so far; valid until the next write. */
   view(): Uint8Array {
     return this.buf.subarray(0, this.length);

@@ -40,8 +40,15 @@ export function liveIndex(coll: string, def: IndexDef): LiveIndex {
   return li;
 }
 
+/** A document's keys in one index (without prefix and _id), the values each was built from, and whether it is multikey there. */
+export interface IndexKeys {
+  keys: Uint8Array[];
+  values: unknown[][];
+  multikey: boolean;
+}
+
 /** The key values (without prefix and _id) of `doc` in `ix`, and whether the document is multikey there. */
-export function indexKeys(ix: LiveIndex, doc: Doc): { keys: Uint8Array[]; values: unknown[][]; multikey: boolean } {
+export function indexKeys(ix: LiveIndex, doc: Doc): IndexKeys {
   if (ix.partial && !ix.partial(doc)) return { keys: [], values: [], multikey: false };
   const fields = ix.fields;
   // The query candidates of each field, read once: keyValues() is a function of them.

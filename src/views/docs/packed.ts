@@ -14,10 +14,14 @@
  * reports it as always. A document whose `_id` is not its first field (the page appends a
  * generated one) has its `_id` field moved first, as prepareDoc does.
  */
-import { decodeFields, decodeValueAt, fieldSelector, type FieldSelector } from '../../codec/value.js';
+import { decodeValueAt } from '../../codec/value.js';
+import { KeyBuilder } from '../../keys/encode.js';
 import { MAX_DEPTH } from '../../codec/limits.js';
 import { T_ARRAY, T_BYTES, T_DATE, T_F64, T_FALSE, T_HOLE, T_NINT, T_NULL, T_OBJECT, T_OID, T_SMALL, T_STR, T_TRUE, T_UINT, T_UNDEFINED } from '../../codec/tags.js';
 import { DECLINED, type ViewContext } from '../view.js';
+import { indexFields, readMeta } from './catalog.js';
+import { indexKeys, type IndexKeys, type LiveIndex } from './indexes.js';
+import type { InsertSource } from './insert-source.js';
 import { checkName, MAX_NAME } from './keys.js';
 import { MAX_DOC_BYTES } from './validate.js';
 import type { Doc } from './util.js';
@@ -215,19 +219,45 @@ function isIdName(p: number): boolean {
   return src[p] === ID_NAME[0] && src[p + 1] === ID_NAME[1] && src[p + 2] === ID_NAME[2] && src[p + 3] === ID_NAME[3];
 }
 
-/** One document found in the message. */
-interface PackedDoc {
-  /** The stored bytes: a view into the message, or a copy with `_id` moved first. */
-  bytes: Uint8Array;
-  /** The encoded `_id` value, a view into `bytes`. */
-  id: Uint8Array;
+/**
+ * The parsed arguments of a packed insertMany: document i is buf[start[i], end[i]), its `_id`
+ * value buf[idStart[i], idEnd[i]), and the value of selected top-level field f (see parse) is at
+ * buf[fieldStart[f * n + i], fieldEnd[...]) (0 when the document has no such field). Offsets,
+ * not a subarray and an object per document: those were a third of a 100k-document insert.
+ */
+interface PackedInsert {
+  coll: string;
+  ordered: boolean;
+  n: number;
+  buf: Uint8Array;
+  start: Uint32Array;
+  end: Uint32Array;
+  idStart: Uint32Array;
+  idEnd: Uint32Array;
+  fieldStart: Uint32Array;
+  fieldEnd: Uint32Array;
+}
+
+/** Encoded names of the selected fields (length byte, then the bytes), while parsing. */
+let selected: Uint8Array[] = [];
+
+/** Index of the selected field whose encoded name starts at `p`, or -1. */
+function selectedAt(p: number): number {
+  for (let f = 0; f < selected.length; f++) {
+    const name = selected[f]!;
+    let b = 0;
+    while (b < name.length && src[p + b] === name[b]) b++;
+    if (b === name.length) return f;
+  }
+  return -1;
 }
 
 /**
- * Walks one document at `at`: returns its stored bytes and `_id`, or throws NO (not an object,
- * no `_id`, an array or undefined `_id`, over 16 MiB, not canonical).
+ * Walks document i at `at` into `out`'s columns, or throws NO (not an object, no `_id`, an array
+ * or undefined `_id`, over 16 MiB, not canonical). Returns where its `_id` field's name starts
+ * when that is not the first field (the document must be reordered), else -1.
  */
-function document(): PackedDoc {
+function document(out: PackedInsert, i: number): number {
   const start = at;
   if (src[at++] !== T_OBJECT) throw NO;
   const n = varint();
@@ -236,9 +266,8 @@ function document(): PackedDoc {
   const starts = (nameStarts[0] ??= []);
   starts.length = 0;
   let idField = -1;
-  let idValue = -1;
-  let idEnd = -1;
-  for (let i = 0; i < n; i++) {
+  const nf = selected.length;
+  for (let k = 0; k < n; k++) {
     const ks = at;
     fieldName(starts);
     starts.push(ks);
@@ -249,33 +278,28 @@ function document(): PackedDoc {
       // prepareDoc generates an id for an undefined one, and refuses an array.
       if (tag === T_UNDEFINED || tag === T_ARRAY) throw NO;
       idField = ks;
-      idValue = vs;
-      idEnd = at;
+      out.idStart[i] = vs;
+      out.idEnd[i] = at;
+    } else if (nf > 0) {
+      const f = selectedAt(ks);
+      if (f >= 0) {
+        out.fieldStart[f * out.n + i] = vs;
+        out.fieldEnd[f * out.n + i] = at;
+      }
     }
   }
-  const end = at;
-  if (idField < 0 || end - start > MAX_DOC_BYTES) throw NO;
-  if (idField === fieldsStart) return { bytes: src.subarray(start, end), id: src.subarray(idValue, idEnd) };
-  // `_id` first, the other fields in their order (prepareDoc's object, encoded).
-  const bytes = new Uint8Array(end - start);
-  const head = fieldsStart - start;
-  bytes.set(src.subarray(start, fieldsStart));
-  bytes.set(src.subarray(idField, idEnd), head);
-  bytes.set(src.subarray(fieldsStart, idField), head + idEnd - idField);
-  bytes.set(src.subarray(idEnd, end), head + idEnd - fieldsStart);
-  const idAt = head + 4 + (idValue - idField - 4);
-  return { bytes, id: bytes.subarray(idAt, idAt + idEnd - idValue) };
+  if (idField < 0 || at - start > MAX_DOC_BYTES) throw NO;
+  out.start[i] = start;
+  out.end[i] = at;
+  return idField === fieldsStart ? -1 : idField;
 }
 
-/** The parsed arguments of a packed insertMany. */
-interface PackedInsert {
-  coll: string;
-  docs: PackedDoc[];
-  ordered: boolean;
-}
-
-/** Parses `[coll, docs, options?]`; throws NO for anything not taken here. */
-function parse(args: Uint8Array): PackedInsert {
+/**
+ * Parses `[coll, docs, options?]`, recording where the top-level fields named `fields` are in
+ * each document; throws NO for anything not taken here. The collection name comes first, so
+ * `fieldsOf(coll)` says which fields to record.
+ */
+function parse(args: Uint8Array, fieldsOf: (coll: string) => string[]): PackedInsert {
   src = args;
   at = 0;
   if (src[at++] !== T_ARRAY) throw NO;
@@ -294,12 +318,21 @@ function parse(args: Uint8Array): PackedInsert {
   } catch {
     throw NO;
   }
+  selected = fieldsOf(coll).map((f) => Uint8Array.from([f.length, ...Array.from(f, (c) => c.charCodeAt(0))]));
   if (src[at++] !== T_ARRAY) throw NO;
   const n = varint();
   if (n > src.length - at) throw NO;
-  const docs: PackedDoc[] = new Array(n);
-  for (let i = 0; i < n; i++) docs[i] = document();
-  let ordered = true;
+  const nf = selected.length;
+  const out: PackedInsert = {
+    coll, ordered: true, n, buf: src,
+    start: new Uint32Array(n), end: new Uint32Array(n), idStart: new Uint32Array(n), idEnd: new Uint32Array(n),
+    fieldStart: new Uint32Array(nf * n), fieldEnd: new Uint32Array(nf * n),
+  };
+  let moved: Array<[number, number]> | undefined;
+  for (let i = 0; i < n; i++) {
+    const idField = document(out, i);
+    if (idField >= 0) (moved ??= []).push([i, idField]);
+  }
   if (argc === 3) {
     // Options: none, or exactly { ordered: boolean }.
     const t = src[at++];
@@ -309,18 +342,174 @@ function parse(args: Uint8Array): PackedInsert {
       for (let i = 0; i < name.length; i++) if (src[at++] !== name[i]) throw NO;
       const b = src[at++];
       if (b !== T_TRUE && b !== T_FALSE) throw NO;
-      ordered = b === T_TRUE;
+      out.ordered = b === T_TRUE;
     } else if (t !== T_UNDEFINED && t !== T_NULL) throw NO;
   }
   if (at !== src.length) throw NO;
-  return { coll, docs, ordered };
+  if (moved) idFirst(out, moved);
+  return out;
 }
 
-/** The selector of `_id` and the top-level fields the writer's indexes read. */
-function selectorFor(w: Writer): FieldSelector {
-  const names = ['_id'];
-  for (const ix of w.indexes) for (const f of ix.fields) names.push(f.parts[0]!);
-  return fieldSelector(names);
+/**
+ * Moves `_id` first in the documents listed in `moved` ([index, where its `_id` field's name
+ * starts]), as prepareDoc does (the page appends a generated `_id` last): each is rewritten, in
+ * place in the message (only its own bytes change), with its offsets moved along.
+ */
+function idFirst(out: PackedInsert, moved: Array<[number, number]>): void {
+  const b = out.buf;
+  const nf = selected.length;
+  for (const [i, idField] of moved) {
+    const start = out.start[i]!;
+    const idValue = out.idStart[i]!;
+    const idEnd = out.idEnd[i]!;
+    // The fields start after the object tag and its field count (one varint).
+    let fieldsStart = start + 1;
+    while (b[fieldsStart]! >= 0x80) fieldsStart++;
+    fieldsStart++;
+    const idLen = idEnd - idField;
+    const before = b.slice(fieldsStart, idField); // the fields ahead of `_id`
+    b.copyWithin(fieldsStart, idField, idEnd);
+    b.set(before, fieldsStart + idLen);
+    // An offset in [fieldsStart, idField) moves right by idLen; one in the `_id` field moves to
+    // its new place; the rest (after `_id`) stay.
+    const shift = (o: number): number => (o >= fieldsStart && o < idField ? o + idLen : o >= idField && o < idEnd ? o - (idField - fieldsStart) : o);
+    out.idStart[i] = shift(idValue);
+    out.idEnd[i] = out.idStart[i]! + (idEnd - idValue);
+    for (let f = 0; f < nf; f++) {
+      const k = f * out.n + i;
+      const s0 = out.fieldStart[k]!;
+      if (s0 === 0) continue;
+      const len = out.fieldEnd[k]! - s0;
+      out.fieldStart[k] = shift(s0);
+      out.fieldEnd[k] = out.fieldStart[k]! + len;
+    }
+  }
+}
+
+/** The key component of the canonical scalar at buf[s], appended to `kb`; false (nothing appended) for other values. */
+function scalarKey(buf: Uint8Array, s: number, kb: KeyBuilder, dir: 1 | -1): boolean {
+  const tag = buf[s]!;
+  if (tag >= T_SMALL) {
+    kb.add(tag & 0x7f, dir);
+    return true;
+  }
+  switch (tag) {
+    case T_STR: {
+      src = buf;
+      at = s + 1;
+      const n = varint();
+      kb.addUtf8(buf, at, at + n, dir);
+      return true;
+    }
+    case T_UINT:
+    case T_NINT: {
+      src = buf;
+      at = s + 1;
+      const m = varint();
+      kb.add(tag === T_UINT ? m : -m, dir);
+      return true;
+    }
+    case T_F64:
+      src = buf;
+      at = s + 1;
+      kb.add(readF64(), dir);
+      return true;
+    case T_NULL:
+      kb.add(null, dir);
+      return true;
+    case T_TRUE:
+    case T_FALSE:
+      kb.add(tag === T_TRUE, dir);
+      return true;
+    default:
+      return false; // Dates, ObjectIds, binary, arrays, objects, undefined: decoded (see PackedSource)
+  }
+}
+
+const NO_VALUES: unknown[][] = [];
+
+/**
+ * The documents of a packed insertMany (InsertSource): keys come straight from the message bytes
+ * for the usual documents, whose `_id` and indexed fields are top-level scalars; any other
+ * document, index or value (arrays: multikey; partial or unique indexes; dotted paths; Dates...)
+ * is decoded and goes through indexKeys as on the ordinary path.
+ */
+class PackedSource implements InsertSource {
+  private readonly p: PackedInsert;
+  /** Per index: the selected-field column of each of its fields, or null (decode instead). */
+  private readonly plans = new Map<LiveIndex, number[] | null>();
+  private readonly kb = new KeyBuilder(64);
+
+  constructor(p: PackedInsert, indexes: readonly LiveIndex[], fields: readonly string[]) {
+    this.p = p;
+    for (const ix of indexes) {
+      const simple = !ix.partial && !ix.def.unique && ix.fields.every((f) => f.parts.length === 1 && fields.includes(f.parts[0]!));
+      this.plans.set(ix, simple ? ix.fields.map((f) => fields.indexOf(f.parts[0]!)) : null);
+    }
+  }
+
+  get length(): number {
+    return this.p.n;
+  }
+
+  buf(): Uint8Array {
+    return this.p.buf;
+  }
+
+  start(i: number): number {
+    return this.p.start[i]!;
+  }
+
+  end(i: number): number {
+    return this.p.end[i]!;
+  }
+
+  idKey(i: number, kb: KeyBuilder): void {
+    const p = this.p;
+    if (!scalarKey(p.buf, p.idStart[i]!, kb, 1)) kb.add(decodeValueAt(p.buf, p.idStart[i]!, p.idEnd[i]!));
+  }
+
+  indexKeys(i: number, ix: LiveIndex): IndexKeys {
+    const plan = this.plans.get(ix);
+    if (!plan) return indexKeys(ix, this.doc(i));
+    const p = this.p;
+    const kb = this.kb.reset();
+    let present = false;
+    for (let j = 0; j < plan.length; j++) {
+      const s = p.fieldStart[plan[j]! * p.n + i]!;
+      const dir = ix.fields[j]!.dir;
+      if (s === 0) kb.add(null, dir); // missing: null, as indexKeys keys it
+      else if (scalarKey(p.buf, s, kb, dir)) present = true;
+      else return indexKeys(ix, this.doc(i));
+    }
+    if (ix.def.sparse && !present) return { keys: [], values: NO_VALUES, multikey: false };
+    // `values` only serve unique indexes' errors, and those take the decoded path.
+    return { keys: [kb.finish()], values: NO_VALUES, multikey: false };
+  }
+
+  doc(i: number): Doc {
+    return decodeValueAt(this.p.buf, this.p.start[i]!, this.p.end[i]!) as Doc;
+  }
+
+  idBytes(i: number): Uint8Array {
+    return this.p.buf.subarray(this.p.idStart[i]!, this.p.idEnd[i]!);
+  }
+}
+
+/**
+ * The top-level fields the indexes of `coll` read, as the catalog has them (none for a new
+ * collection): those the walk can match, short ASCII names (no other name is canonical, see
+ * fieldName; an index on one takes the decoded path).
+ */
+function indexedFields(ctx: ViewContext, coll: string): string[] {
+  const names = new Set<string>();
+  for (const def of readMeta(ctx, coll)?.indexes ?? []) {
+    for (const f of indexFields(def)) {
+      const name = f.parts[0]!;
+      if (f.parts.length === 1 && name.length < 0x80 && /^[\x00-\x7f]*$/.test(name)) names.add(name);
+    }
+  }
+  return [...names];
 }
 
 /**
@@ -329,22 +518,17 @@ function selectorFor(w: Writer): FieldSelector {
  */
 export function insertManyPacked(ctx: ViewContext, args: Uint8Array): unknown {
   let p: PackedInsert;
+  let fields: string[] = [];
   try {
-    p = parse(args);
+    p = parse(args, (coll) => (fields = indexedFields(ctx, coll)));
   } catch (e) {
     if (e === NO) return DECLINED;
     throw e;
   } finally {
     src = new Uint8Array(0);
     nameStarts.length = 0;
+    selected = [];
   }
   const w = new Writer(ctx, p.coll, true);
-  // A partial index's filter may read any field: those documents are decoded whole.
-  const whole = w.indexes.some((ix) => ix.partial !== undefined);
-  const sel = whole ? undefined : selectorFor(w);
-  const prepared = p.docs.map((d) => {
-    const doc = (sel ? decodeFields(d.bytes, 0, d.bytes.length, sel) : decodeValueAt(d.bytes, 0, d.bytes.length)) as Doc;
-    return { doc, bytes: d.bytes, id: d.id };
-  });
-  return insertManyResult(w, prepared, p.ordered);
+  return insertManyResult(w, new PackedSource(p, w.indexes, fields), p.ordered);
 }

@@ -23,6 +23,7 @@ import { applyUpdate, compileUpdate, type CompiledUpdate } from './update/apply.
 import { positionalIndex, upsertSeed } from './update/upsert.js';
 import { isPlainObject, show, type Doc } from './util.js';
 import { prepareInsert, Writer } from './writer.js';
+import { PreparedSource, preparedOf, type InsertSource } from './insert-source.js';
 
 /** A per-operation failure inside insertMany/bulkWrite. */
 export interface WriteError {
@@ -146,39 +147,38 @@ export function insertMany(ctx: ViewContext, coll: unknown, docs: unknown, optio
     }
   });
   // Without encoded _ids the result is always the object.
-  return insertManyResult(new Writer(ctx, name, true), prepared, ordered) as Doc;
+  return insertManyResult(new Writer(ctx, name, true), new PreparedSource(prepared), ordered) as Doc;
 }
 
 /**
- * Inserts prepared documents (insertMany's work after its argument checks, shared with the
+ * Inserts the documents of `source` (insertMany's work after its argument checks, shared with the
  * packed path): `{ acknowledged, insertedCount, insertedIds }` plus `writeErrors` on duplicates.
- * `id`, when given, is the value-codec encoding of the document's `_id`.
  */
-export function insertManyResult(w: Writer, prepared: ReadonlyArray<{ doc: Doc; bytes: Uint8Array; id?: Uint8Array }>, ordered: boolean): Doc | Encoded {
+export function insertManyResult(w: Writer, source: InsertSource, ordered: boolean): Doc | Encoded {
   const insertedIds: Record<number, unknown> = {};
   let writeErrors: WriteError[] = [];
   let insertedCount = 0;
-  const ok = w.insertMany(prepared, (e, i) => {
+  const ok = w.insertMany(source, (e, i) => {
     writeErrors.push(writeErrorOf(e, i));
     return !ordered;
   });
-  if (ok && prepared.length > 0 && prepared[0]!.id !== undefined) {
+  if (ok && source.length > 0 && source.idBytes(0) !== undefined) {
     w.finish();
-    return encodeInsertResult(prepared, ok, writeErrors);
+    return encodeInsertResult(source, ok, writeErrors);
   }
   if (ok) {
     for (let i = 0; i < ok.length; i++) {
       if (!ok[i]) continue;
-      insertedIds[i] = prepared[i]!.doc._id;
+      insertedIds[i] = source.doc(i)._id;
       insertedCount++;
     }
   } else {
     // The per-entry path (see Writer.insertMany): the same checks, and the errors they report.
     const ctx = w.ctx;
     writeErrors = [];
-    for (let i = 0; i < prepared.length; i++) {
+    for (let i = 0; i < source.length; i++) {
       const ok = asOperation(ctx, i, writeErrors, () => {
-        insertedIds[i] = w.insert(undefined, prepared[i]);
+        insertedIds[i] = w.insert(undefined, preparedOf(source, i));
       });
       if (ok) insertedCount++;
       else if (ordered) break;
@@ -196,7 +196,7 @@ export function insertManyResult(w: Writer, prepared: ReadonlyArray<{ doc: Doc; 
  * written directly. A 100k-entry `insertedIds` object (100k index-named properties, each
  * decoded _id, then 100k key strings to encode it) cost as much as the checks of the insert.
  */
-function encodeInsertResult(prepared: ReadonlyArray<{ id?: Uint8Array }>, ok: boolean[], writeErrors: WriteError[]): Encoded {
+function encodeInsertResult(source: InsertSource, ok: boolean[], writeErrors: WriteError[]): Encoded {
   let count = 0;
   for (let i = 0; i < ok.length; i++) if (ok[i]) count++;
   const w = new ValueWriter(64 + 16 * count);
@@ -210,7 +210,7 @@ function encodeInsertResult(prepared: ReadonlyArray<{ id?: Uint8Array }>, ok: bo
   for (let i = 0; i < ok.length; i++) {
     if (!ok[i]) continue;
     w.objectKey(String(i));
-    w.raw(prepared[i]!.id!);
+    w.raw(source.idBytes(i)!);
   }
   if (writeErrors.length) {
     w.objectKey('writeErrors');

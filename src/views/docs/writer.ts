@@ -12,7 +12,8 @@ import { LarderError, isLarderError } from '../../errors.js';
 import { KeyBuilder, compareBytes } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
 import { ensureMeta, readMeta, writeMeta, type CollectionMeta } from './catalog.js';
-import { checkUnique, delEntries, duplicate, indexKeys, latin1, liveIndex, putEntries, type LiveIndex } from './indexes.js';
+import { checkUnique, delEntries, duplicate, indexKeys, latin1, liveIndex, putEntries, type IndexKeys, type LiveIndex } from './indexes.js';
+import type { InsertSource } from './insert-source.js';
 import { docPrefix } from './keys.js';
 import { RecordBuilder } from '../../core/records.js';
 import type { Found } from './scan.js';
@@ -41,13 +42,9 @@ export function prepareInsert(raw: unknown): { doc: Doc; bytes: Uint8Array } {
   return { doc, bytes };
 }
 
-/**
- * The _ids of one call's documents so far, by their key bytes (strings by value: the usual _id,
- * and no key string to make for them).
- */
+/** The _ids of one call's documents so far, by their key bytes. */
 class IdSet {
-  private readonly strings = new Set<string>();
-  private readonly others = new Set<string>();
+  private readonly set = new Set<string>();
 
   private static bytesKey(b: Uint8Array, start: number, end: number): string {
     let s = '';
@@ -56,14 +53,13 @@ class IdSet {
   }
 
   /** True when an _id with key bytes `b[start, end)` was added. */
-  has(id: unknown, b: Uint8Array, start: number, end: number): boolean {
-    return typeof id === 'string' ? this.strings.has(id) : this.others.has(IdSet.bytesKey(b, start, end));
+  has(b: Uint8Array, start: number, end: number): boolean {
+    return this.set.has(IdSet.bytesKey(b, start, end));
   }
 
-  /** Adds an _id. */
-  add(id: unknown, b: Uint8Array, start: number, end: number): void {
-    if (typeof id === 'string') this.strings.add(id);
-    else this.others.add(IdSet.bytesKey(b, start, end));
+  /** Adds the _id with key bytes `b[start, end)`. */
+  add(b: Uint8Array, start: number, end: number): void {
+    this.set.add(IdSet.bytesKey(b, start, end));
   }
 }
 
@@ -139,7 +135,7 @@ export class Writer {
   }
 
   /**
-   * insertMany's write: inserts `prepared` documents in order, as `insert` would one by one, with
+   * insertMany's write: inserts the documents of `source` in order, as `insert` would one by one, with
    * every document and index entry going into the engine as record lists (one WriteBatch slot
    * each) instead of a put per entry. A duplicate key of document i (an _id or a unique index
    * key already stored, or taken by an earlier document of this call) writes nothing for it and
@@ -149,28 +145,31 @@ export class Writer {
    * per-entry path: keys over the engine's limit (so the error is reported as before) or
    * documents kept outside the tree.
    */
-  insertMany(prepared: ReadonlyArray<{ doc: Doc; bytes: Uint8Array; id?: Uint8Array }>, fail: (e: LarderError, index: number) => boolean): boolean[] | undefined {
+  insertMany(source: InsertSource, fail: (e: LarderError, index: number) => boolean): boolean[] | undefined {
     this.ensure();
-    const n = prepared.length;
+    const n = source.length;
     const ks = this.ctx.ks;
     const prefix = this.prefix;
     const kb = this.kb;
     // Pass 1: every document's 'D' record, so one engine call finds the _ids already stored.
     let docBytes = 0;
-    for (let i = 0; i < n; i++) docBytes += prepared[i]!.bytes.length + prefix.length + 24;
+    for (let i = 0; i < n; i++) docBytes += source.end(i) - source.start(i) + prefix.length + 24;
     const docs = new RecordBuilder(docBytes);
     const idAt = new Uint32Array(2 * n);
     // Ascending _id keys (ids counting up, generated ObjectIds) cannot repeat within the call,
-    // so the set of this call's ids (a string hash per document) is only kept otherwise.
+    // so the set of this call's ids (a string per document) is only kept otherwise.
     let ascending = true;
     for (let i = 0; i < n; i++) {
-      const p = prepared[i]!;
-      kb.reset().add(p.doc._id);
+      source.idKey(i, kb.reset());
       const start = docs.mark + 8 + prefix.length;
       idAt[2 * i] = start;
       idAt[2 * i + 1] = start + kb.length;
       if (ascending && i > 0) ascending = docs.follows(idAt[2 * i - 2]!, idAt[2 * i - 1]!, kb.buf, kb.length);
-      docs.add2(prefix, kb.buf, kb.length, p.bytes);
+      const ds = source.start(i), de = source.end(i);
+      docs.begin(prefix.length + kb.length, de - ds);
+      docs.append(prefix, 0, prefix.length);
+      docs.append(kb.buf, 0, kb.length);
+      docs.append(source.buf(i), ds, de);
     }
     if (!docs.fits) return undefined;
     const docList = docs.list();
@@ -179,24 +178,24 @@ export class Writer {
     const db = docList.bytes;
     // Pass 2, in order: the checks insert() makes, against the store and this call's earlier documents.
     const ok: boolean[] = new Array(n).fill(false);
-    const entries = new RecordBuilder(this.indexes.length ? n * 48 * this.indexes.length : 64);
+    const nx = this.indexes.length;
+    const entries = new RecordBuilder(nx ? n * 48 * nx : 64);
     const ids = ascending ? undefined : new IdSet();
     const uniqueTaken = this.indexes.map((ix) => (ix.def.unique ? new Map<string, string>() : undefined));
+    const keys: IndexKeys[] = new Array(nx);
     let sp = 0;
     let inserted = 0;
     for (let i = 0; i < n; i++) {
       const present = (stored[sp]! | (stored[sp + 1]! << 8) | (stored[sp + 2]! << 16) | (stored[sp + 3]! << 24)) !== -1;
       if (present) sp += 4 + ((stored[sp]! | (stored[sp + 1]! << 8) | (stored[sp + 2]! << 16) | (stored[sp + 3]! << 24)) >>> 0);
       else sp += 4;
-      const doc = prepared[i]!.doc;
       const is = idAt[2 * i]!, ie = idAt[2 * i + 1]!;
       let err: LarderError | undefined;
-      if (present || ids?.has(doc._id, db, is, ie)) err = duplicate(this.coll, '_id_', { _id: 1 }, [doc._id]);
-      let keys: Array<{ keys: Uint8Array[]; values: unknown[][]; multikey: boolean }> | undefined;
+      if (present || ids?.has(db, is, ie)) err = duplicate(this.coll, '_id_', { _id: 1 }, [source.doc(i)._id]);
       if (!err) {
-        keys = this.indexes.map((ix) => indexKeys(ix, doc));
+        for (let x = 0; x < nx; x++) keys[x] = source.indexKeys(i, this.indexes[x]!);
         try {
-          for (let x = 0; x < keys.length; x++) {
+          for (let x = 0; x < nx; x++) {
             const taken = uniqueTaken[x];
             if (!taken) continue;
             const ix = this.indexes[x]!;
@@ -219,10 +218,10 @@ export class Writer {
       }
       ok[i] = true;
       inserted++;
-      ids?.add(doc._id, db, is, ie);
-      for (let x = 0; x < this.indexes.length; x++) {
+      ids?.add(db, is, ie);
+      for (let x = 0; x < nx; x++) {
         const ix = this.indexes[x]!;
-        const k = keys![x]!;
+        const k = keys[x]!;
         const taken = uniqueTaken[x];
         if (taken) for (const key of k.keys) taken.set(latin1(key), latin1(db.subarray(is, ie)));
         for (const key of k.keys) entries.add3(ix.prefix, key, db, is, ie);
@@ -236,15 +235,23 @@ export class Writer {
     let write = docList;
     if (inserted < n) {
       const kept = new RecordBuilder(db.length);
-      for (let i = 0; i < n; i++) if (ok[i]) kept.add2(prefix, db.subarray(idAt[2 * i]!, idAt[2 * i + 1]!), idAt[2 * i + 1]! - idAt[2 * i]!, prepared[i]!.bytes);
+      for (let i = 0; i < n; i++) {
+        if (!ok[i]) continue;
+        const ds = source.start(i), de = source.end(i);
+        const is = idAt[2 * i]!, ie = idAt[2 * i + 1]!;
+        kept.begin(prefix.length + ie - is, de - ds);
+        kept.append(prefix, 0, prefix.length);
+        kept.append(db, is, ie);
+        kept.append(source.buf(i), ds, de);
+      }
       write = kept.list();
     }
     this.ctx.batch.putRecords(write);
     this.ctx.batch.putRecords(entries.list());
     for (let i = 0; i < n && this.watched; i++) {
       if (!ok[i]) continue;
-      const { doc, bytes, id } = prepared[i]!;
-      this.emit({ c: this.coll, o: 'insert', k: id ?? encodeValue(doc._id), d: bytes });
+      const b = source.buf(i);
+      this.emit({ c: this.coll, o: 'insert', k: source.idBytes(i) ?? encodeValue(source.doc(i)._id), d: b.subarray(source.start(i), source.end(i)) });
     }
     return ok;
   }
