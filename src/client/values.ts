@@ -11,33 +11,37 @@ import type { CallQueue } from './call-queue.js';
  * into `arena` when given (many values encoded for one call: no ArrayBuffer each).
  */
 export function encodeStored(value: unknown, what: string, arena?: ByteArena): Uint8Array {
-  return stored(value, what, undefined, () => encodeValue(value, arena));
-}
-
-/**
- * Runs `encode` for a value to store, with the values view's errors: undefined is refused, and a
- * failure names `what` (with `index` appended: the name is put together only for an error, as a
- * string per entry was a measurable share of a 100k-entry setMany).
- */
-function stored<T>(value: unknown, what: string, index: number | undefined, encode: () => T): T {
-  if (value === undefined) throw new LarderError('BAD_VALUE', `${what}${index ?? ''}: value is undefined; use delete() to remove a key`);
+  refuseUndefined(value, what);
   try {
-    return encode();
+    return encodeValue(value, arena);
   } catch (e) {
-    throw isLarderError(e) ? new LarderError(e.code, `${what}${index ?? ''}: ${e.message}`, e.details) : e;
+    throw named(e, what);
   }
 }
 
 /**
  * Appends `encodeStored(value, what + index)` to `w` as a binary value: the same bytes as writing
- * the Uint8Array encodeStored returns, and the same errors.
+ * the Uint8Array encodeStored returns, and the same errors. The name is put together only for an
+ * error (a string, or a closure, per entry was a measurable share of a 100k-entry setMany).
  */
 function writeStored(w: ValueWriter, value: unknown, what: string, index?: number): void {
-  stored(value, what, index, () => w.encodedBytes(value));
+  refuseUndefined(value, what, index);
+  try {
+    w.encodedBytes(value);
+  } catch (e) {
+    throw named(e, what, index);
+  }
 }
 
-/** The most setMany reserves in the message ahead of writing it. */
-const PRESIZE_MAX = 32 << 20;
+/** The values view stores no undefined: deleting is delete(). */
+function refuseUndefined(value: unknown, what: string, index?: number): void {
+  if (value === undefined) throw new LarderError('BAD_VALUE', `${what}${index ?? ''}: value is undefined; use delete() to remove a key`);
+}
+
+/** An encoding error renamed after the value that failed (`what`, with `index` appended). */
+function named(e: unknown, what: string, index?: number): unknown {
+  return isLarderError(e) ? new LarderError(e.code, `${what}${index ?? ''}: ${e.message}`, e.details) : e;
+}
 
 /** Options for listing keys or entries. */
 export interface ListOptions {
@@ -78,7 +82,7 @@ export class ValuesApi {
       // The arguments `[key, encodeValue(value)]` written straight into the message (no buffer
       // of its own for the value); a key that is not a string takes the general path and fails
       // there exactly as it always did.
-      if (typeof key === 'string') return this.q.call('values', 'set', (w) => { w.arrayHeader(2); w.value(key); writeStored(w, value, 'values.set'); }, this.tx);
+      if (typeof key === 'string') return this.q.call('values', 'set', (w) => { w.arrayHeader(2); w.string(key); writeStored(w, value, 'values.set'); }, this.tx);
       return this.c('set', [key, encodeStored(value, 'values.set')]);
     } catch (e) {
       return Promise.reject(e);
@@ -117,12 +121,11 @@ export class ValuesApi {
           w.arrayHeader(entries.length);
           const start = w.pos;
           for (let i = 0; i < entries.length; i++) {
-            // Room for the rest at the size of the first entries (up to 32 MB): no doubling
-            // through a big call.
-            if (i === 32) w.room(Math.min(PRESIZE_MAX, Math.ceil(((w.pos - start) / 32) * (entries.length - 32) * 1.1)));
-            const e = entries[i]!;
+            // Room for the rest at the size of the first entries: no doubling through a big call.
+            if (i === 32) w.presize(start, i, entries.length);
+            const e = entries[i] as [string, unknown];
             w.arrayHeader(2);
-            w.value(e[0]);
+            w.string(e[0]);
             writeStored(w, e[1], 'values.setMany entry ', i);
           }
         }, this.tx);
