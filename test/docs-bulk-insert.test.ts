@@ -16,6 +16,7 @@ import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { isLarderError } from '../src/errors.js';
 import { docsView } from '../src/views/docs/index.js';
 import { DECLINED, type ViewContext } from '../src/views/view.js';
+import { withInsertedIds } from '../src/client/collection.js';
 
 type Method = (ctx: ViewContext, ...args: unknown[]) => unknown;
 const m = docsView.methods as unknown as Record<string, Method>;
@@ -139,7 +140,10 @@ describe('insertMany bulk paths', () => {
               const res = call(r, (ctx) => {
                 const out = packed(ctx, encodeValue(['c', docs, { ordered }]));
                 stats[out === DECLINED ? 'declined' : 'packed']++;
-                return out === DECLINED ? m.insertMany(ctx, 'c', copy(docs), { ordered }) : out;
+                if (out === DECLINED) return m.insertMany(ctx, 'c', copy(docs), { ordered });
+                // The page adds the insertedIds the packed result leaves out, from its own documents.
+                const res = out instanceof Encoded ? decodeValue(out.bytes) : out;
+                return withInsertedIds(res as Record<string, unknown>, docs, ordered);
               });
               results.push(res);
             }
@@ -199,9 +203,11 @@ describe('insertMany bulk paths', () => {
     const docs = [{ _id: 'a', n: 1, s: 'héllo', arr: [1, , 3], o: { x: new Date(7), y: new Uint8Array([1, 2]) } }, { v: -200, f: 0.25, _id: new ObjectId('0123456789abcdef01234567') }];
     const out = call(r, (ctx) => packed(ctx, encodeValue(['c', docs])));
     expect(out).not.toBe(DECLINED);
-    // The result comes encoded (the bytes encodeValue makes of the object).
+    // The result comes encoded, without the insertedIds the page has (it adds them).
     expect(out).toBeInstanceOf(Encoded);
-    expect(decodeValue((out as Encoded).bytes)).toEqual({ acknowledged: true, insertedCount: 2, insertedIds: { 0: 'a', 1: docs[1]!._id } });
+    const res = decodeValue((out as Encoded).bytes) as Record<string, unknown>;
+    expect(res).toEqual({ acknowledged: true, insertedCount: 2 });
+    expect(withInsertedIds(res, docs, true)).toEqual({ acknowledged: true, insertedCount: 2, insertedIds: { 0: 'a', 1: docs[1]!._id } });
     // Stored exactly as the ordinary path stores them: _id first, in _id order (strings < ObjectIds).
     const stored = call(r, (ctx) => m.find(ctx, 'c', {})) as Array<{ bytes: Uint8Array }>;
     const want = [docs[0], { _id: docs[1]!._id, v: -200, f: 0.25 }].map((d) => Buffer.from(encodeValue(d)).toString('hex'));

@@ -109,6 +109,24 @@ function withId(doc: unknown): unknown {
 }
 
 /** Throws the driver-like bulk error when a batch reported write errors. */
+/**
+ * insertMany's result with `insertedIds`: the worker leaves them out when every document came
+ * with its `_id` (the usual case, as withId gives each one), and they are then the caller's own
+ * `_id`s, as the driver reports them: every document inserted but the write errors' (and, when
+ * ordered, none after the first).
+ */
+export function withInsertedIds(r: Document, docs: ReadonlyArray<unknown>, ordered: boolean): Document {
+  if (r.insertedIds !== undefined) return r;
+  const errs = (r.writeErrors as Array<{ index: number }> | undefined) ?? [];
+  const failed = new Set(errs.map((e) => e.index));
+  const end = ordered && errs.length > 0 ? errs[0]!.index : docs.length;
+  const insertedIds: Record<number, unknown> = {};
+  for (let i = 0; i < end; i++) if (!failed.has(i)) insertedIds[i] = (docs[i] as Document)._id;
+  const out: Document = { acknowledged: r.acknowledged, insertedCount: r.insertedCount, insertedIds };
+  if (r.writeErrors !== undefined) out.writeErrors = r.writeErrors;
+  return out;
+}
+
 function throwWriteErrors<R extends Document>(r: R): R {
   const errs = r.writeErrors as Array<{ code: number; errmsg: string }> | undefined;
   if (!errs || errs.length === 0) return r;
@@ -172,7 +190,7 @@ export class Collection<T = Record<string, unknown>> {
   async insertMany(docs: Array<T | Document>, options?: { ordered?: boolean }): Promise<InsertManyResult> {
     if (!Array.isArray(docs)) throw new LarderError('BAD_VALUE', 'insertMany takes an array of documents');
     for (const d of docs) withId(d);
-    return throwWriteErrors(await this.c<Document>('insertMany', [docs, options])) as unknown as InsertManyResult;
+    return throwWriteErrors(withInsertedIds(await this.c<Document>('insertMany', [docs, options]), docs, options?.ordered !== false)) as unknown as InsertManyResult;
   }
 
   // ---- reads ----

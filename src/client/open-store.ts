@@ -28,17 +28,29 @@ function connectWorker(): WorkerApi {
   installErrorTransfer();
   if (typeof SharedWorker !== 'undefined') {
     const w = new SharedWorker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
-    remote = failWhenGone(Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi);
+    remote = failWhenGone(transferring(Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi));
   } else if (typeof Worker !== 'undefined' && canElectLeader()) {
     // The `new Worker(new URL(...))` stays here, literally, so bundlers find the worker entry.
     remote = connectTabs(() => new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' }));
   } else if (typeof Worker !== 'undefined') {
     const w = new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
-    remote = Comlink.wrap<WorkerApi>(w) as unknown as WorkerApi;
+    remote = transferring(Comlink.wrap<WorkerApi>(w) as unknown as WorkerApi);
   } else {
     throw new LarderError('BAD_VALUE', 'no Worker in this environment: pass { worker: false }');
   }
   return remote;
+}
+
+/**
+ * `api` whose dispatch hands a packed message's buffer over to the worker instead of copying it:
+ * CallQueue makes that buffer for the one message (exact size, nothing else holds it) and never
+ * reads it again, and a bulk call's message is megabytes that structured cloning copies once
+ * more. Not for the leader-election api, which may send a message again to a new leader.
+ */
+function transferring(api: WorkerApi): WorkerApi {
+  const dispatch: WorkerApi['dispatch'] = (conn, calls, rid) =>
+    api.dispatch(conn, calls instanceof Uint8Array && calls.byteOffset === 0 && calls.byteLength === calls.buffer.byteLength ? Comlink.transfer(calls, [calls.buffer]) : calls, rid);
+  return new Proxy(api, { get: (target, prop) => (prop === 'dispatch' ? dispatch : (target as unknown as Record<PropertyKey, unknown>)[prop]) });
 }
 
 /**

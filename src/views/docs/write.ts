@@ -164,7 +164,7 @@ export function insertManyResult(w: Writer, source: InsertSource, ordered: boole
   });
   if (ok && source.length > 0 && source.idBytes(0) !== undefined) {
     w.finish();
-    return encodeInsertResult(source, ok, writeErrors);
+    return encodeInsertResult(ok, writeErrors);
   }
   if (ok) {
     for (let i = 0; i < ok.length; i++) {
@@ -191,27 +191,21 @@ export function insertManyResult(w: Writer, source: InsertSource, ordered: boole
 }
 
 /**
- * insertMany's result for documents whose encoded `_id`s are at hand (the packed path): the
- * bytes encodeValue would make of `{ acknowledged, insertedCount, insertedIds, writeErrors? }`,
- * written directly. A 100k-entry `insertedIds` object (100k index-named properties, each
- * decoded _id, then 100k key strings to encode it) cost as much as the checks of the insert.
+ * insertMany's result on the packed path, whose documents all came with their `_id` from the
+ * page (packed.ts declines any without): `{ acknowledged, insertedCount, writeErrors? }` without
+ * `insertedIds`, which the page rebuilds from its own documents (the driver reports the caller's
+ * `_id`s too; see insertedIdsOf in the client). A 100k-entry `insertedIds` was written here and
+ * decoded on the page for ids the page already has.
  */
-function encodeInsertResult(source: InsertSource, ok: boolean[], writeErrors: WriteError[]): Encoded {
+function encodeInsertResult(ok: boolean[], writeErrors: WriteError[]): Encoded {
   let count = 0;
   for (let i = 0; i < ok.length; i++) if (ok[i]) count++;
-  const w = new ValueWriter(64 + 16 * count);
-  w.objectHeader(writeErrors.length ? 4 : 3);
+  const w = new ValueWriter(64);
+  w.objectHeader(writeErrors.length ? 3 : 2);
   w.objectKey('acknowledged');
   w.value(true);
   w.objectKey('insertedCount');
   w.value(count);
-  w.objectKey('insertedIds');
-  w.objectHeader(count);
-  for (let i = 0; i < ok.length; i++) {
-    if (!ok[i]) continue;
-    w.objectKey(String(i));
-    w.raw(source.idBytes(i)!);
-  }
   if (writeErrors.length) {
     w.objectKey('writeErrors');
     w.value(writeErrors);
