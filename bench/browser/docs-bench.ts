@@ -56,8 +56,9 @@ async function timed(parts: Parts, name: string, ops: number, want: number | str
 
 class DocsDexie extends Dexie {
   docs!: Table<BenchDoc, string>;
-  constructor(name: string) {
-    super(name);
+  /** `strict`: every transaction commits with strict durability, as Larder's default does (Dexie's default leaves it to the browser). */
+  constructor(name: string, durability?: 'strict') {
+    super(name, durability ? { chromeTransactionDurability: durability } : undefined);
     this.version(1).stores({ docs: '_id, [city+age]' });
   }
 }
@@ -105,7 +106,7 @@ export const docsWorkloads = {
     const name = need(p.db, 'db');
     const want = truth(n);
     const docs = makeDocs(0, n);
-    const db = new DocsDexie(name);
+    const db = new DocsDexie(name, p.durability === 'strict' ? 'strict' : undefined);
     const parts: Parts = {};
     const cityAge = (lo: number, hi: number) => db.docs.where('[city+age]').between([CITY, lo], [CITY, hi], true, true);
     try {
