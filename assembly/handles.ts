@@ -7,6 +7,8 @@ import { alloc, free } from "./memory";
 
 export const KIND_TABLE: u32 = 1;
 export const KIND_TREE: u32 = 2;
+/** A checkpoint page builder (pages.ts). */
+export const KIND_PAGES: u32 = 3;
 
 /** Most structures alive at once. */
 export const MAX_HANDLES: u32 = 65535;

@@ -605,6 +605,20 @@ export function tableScan(h: i32, cursor: i32, maxEntries: i32, maxBytes: i32): 
   return n;
 }
 
+/**
+ * For walks inside the engine (pages.ts), over the table whose header is at `p`: one past the
+ * highest position handed out, so every entry's position lies below it.
+ */
+export function tablePositionEnd(p: usize): u32 {
+  return changetype<Tbl>(p).hwm;
+}
+
+/** The entry block at position `pos` (< tablePositionEnd) of the table at `p`, or 0 when the position is free. */
+export function tableBlockAt(p: usize, pos: u32): usize {
+  const cell = <usize>load<u32>(cellAddr(changetype<Tbl>(p), pos));
+  return (cell & 1) != 0 ? 0 : cell;
+}
+
 /** Scratch holds a record list of n entries in len bytes; validated whole, then applied. */
 export function tablePutMany(h: i32, n: i32, len: i32): i32 {
   const p = resolve(h, KIND_TABLE);

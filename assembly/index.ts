@@ -38,3 +38,5 @@ export {
   treeNew, treeFree, treePut, treeGet, treeHas, treeDel, treeCount, treeClear, treeEnd,
   treeRange, treeBulkLoad, treePutMany, treeGetMany, treeGetManyOfRecords, treeDelMany, treeCheck,
 } from "./btree";
+
+export { pagesNew, pagesMeasure, pagesReserve, pagesCollect, pagesInfo, pagesFinish, pagesDrop, pagesFree } from "./pages";

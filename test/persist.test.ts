@@ -392,43 +392,6 @@ describe('checkpoint', () => {
     await back.disk.close();
   });
 
-  it('a raw snapshot (entries as offsets into one buffer) checkpoints like an iterable one, repartition included', async () => {
-    fresh();
-    const o = opts({ pageCount: 2, targetPageBytes: 2048 });
-    const { disk } = await DiskStore.open('raw', o);
-    const model = new Map<string, string>();
-    const ops: WalOp[] = [];
-    for (let i = 0; i < 400; i++) ops.push(put(`key${i}`, 'v'.repeat(i % 90)));
-    applyToModel(model, ops);
-    await disk.append(ops);
-    // Every entry laid out in one buffer, visited by offset, the way the keyspace hands them over.
-    const raw = (): { forEachRaw(visit: (mem: Uint8Array, ko: number, kl: number, vo: number, vl: number) => void): void } => ({
-      forEachRaw(visit) {
-        const mem = new Uint8Array(64 * 1024);
-        let at = 0;
-        for (const [k, v] of model) {
-          const kb = b(k), vb = b(v);
-          mem.set(kb, at);
-          mem.set(vb, at + kb.length + 3);
-          visit(mem, at, kb.length, at + kb.length + 3, vb.length);
-          mem.fill(0xee, at, at + kb.length + 3 + vb.length); // the offsets are valid during the visit only
-          at += kb.length + 3 + vb.length;
-        }
-      },
-    });
-    const r = await disk.checkpoint(raw);
-    expect(r).toMatchObject({ repartitioned: true });
-    const more = [put('key3', 'changed'), del('key4')];
-    applyToModel(model, more);
-    await disk.append(more);
-    expect((await disk.checkpoint(raw)).repartitioned).toBe(false);
-    await disk.close();
-    const back = await DiskStore.open('raw', o);
-    expect(asMap(back.entries)).toEqual(model);
-    expect(back.report.walRecordsReplayed).toBe(0);
-    await back.disk.close();
-  });
-
   it('commitByCheckpoint writes a batch through a checkpoint, with no WAL record', async () => {
     fresh();
     const { disk } = await DiskStore.open('bc', opts({ checkpointBytes: 1000 }));

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadEngine } from '../src/core/engine.js';
+import { Tree } from '../src/core/tree.js';
 import { Keyspace } from '../src/keyspace/keyspace.js';
 import { WriteBatch, type KeyOp } from '../src/keyspace/write-batch.js';
 import { recordList } from './record-list.js';
@@ -112,15 +113,17 @@ describe('WriteBatch', () => {
 });
 
 describe('Keyspace point tags', () => {
-  it('forEachEntryRaw visits what entries() yields, in the same order, tables and tree', async () => {
+  it('structures() are the tables then the tree, holding exactly the entries entries() yields', async () => {
     const engine = await loadEngine();
     const ks = Keyspace.create(engine, [0x50, 0x51]);
-    // More than one scan batch per table (1,024 entries), values of several sizes.
     for (let i = 0; i < 2500; i++) ks.putRaw(enc(`P${i}`), enc('p'.repeat(i % 300)));
     for (let i = 0; i < 5; i++) ks.putRaw(enc(`Q${i}`), new Uint8Array(0));
     for (let i = 0; i < 1500; i++) ks.putRaw(enc(`S${i}`), enc(`s${i}`));
     const seen: string[] = [];
-    ks.forEachEntryRaw((mem, ko, kl, vo, vl) => void seen.push(`${dec(mem.subarray(ko, ko + kl))}=${dec(mem.subarray(vo, vo + vl))}`));
+    for (const s of ks.structures()) {
+      const it = s instanceof Tree ? s.range({}) : s.entries();
+      for (const [k, v] of it) seen.push(`${dec(k)}=${dec(v)}`);
+    }
     expect(seen).toEqual([...ks.entries()].map(([k, v]) => `${dec(k)}=${dec(v)}`));
     expect(seen.length).toBe(4005);
     ks.free();

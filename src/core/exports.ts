@@ -112,4 +112,22 @@ export interface EngineExports {
   treeDelMany(h: number, n: number, len: number): number;
   /** Debug aid: 0 when every B+tree invariant (assembly/btree.ts) holds, else a negative code. */
   treeCheck(h: number): number;
+
+  // Checkpoint page builder (assembly/pages.ts; the page format is src/persist/page.ts's).
+  /** New builder of pageCount pages (a power of two up to 2^20); a handle or a negative status. */
+  pagesNew(pageCount: number): number;
+  /** Counts every entry of tree or table `s` into its page's entries and payload bytes; returns how many. */
+  pagesMeasure(h: number, s: number): number;
+  /** Scratch: one u32 per page, non-zero to reserve it at its measured size. Returns pages reserved. */
+  pagesReserve(h: number): number;
+  /** Copies the entries of the reserved pages from `s` (measured, and unchanged since); returns entries walked. */
+  pagesCollect(h: number, s: number): number;
+  /** Address of pageCount records [entries u32][payload bytes u32][buffer u32][collected u32]. */
+  pagesInfo(h: number): number;
+  /** Seals a reserved, fully collected page; returns its length (RESULT_PTR = its address). */
+  pagesFinish(h: number, page: number): number;
+  /** Frees the pages reserved so far, keeping the measured figures. */
+  pagesDrop(h: number): number;
+  /** Frees the builder and its pages. */
+  pagesFree(h: number): number;
 }

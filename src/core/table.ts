@@ -13,7 +13,6 @@ import type { Engine } from './engine.js';
 import type { EngineExports } from './exports.js';
 import { IO } from './exports.js';
 import { checkEntries, checkKey, checkKeys, checkValue } from './args.js';
-import type { RawVisitor } from './tree.js';
 
 /** Target size of one batch chunk in scratch (a single larger entry still goes alone). */
 const CHUNK_BYTES = 1 << 20;
@@ -57,8 +56,8 @@ export class Table {
     this.dv = this.engine.dv;
   }
 
-  /** The handle, or throws CLOSED after `free()`. */
-  private handle(what: string): number {
+  /** The engine handle (for other bindings over the same engine, e.g. PageBuilder), or throws CLOSED after `free()`. */
+  handle(what: string): number {
     const h = this.h;
     if (h === 0) throw new LarderError('CLOSED', `${what}: the table was freed`);
     return h;
@@ -203,35 +202,6 @@ export class Table {
     const next = io[IO.MORE];
     this.trim();
     return { cursor: next, entries };
-  }
-
-  /**
-   * Zero-copy walk of every entry: `visit` gets offsets into engine memory, valid only during
-   * the call, and must not call into the engine (nothing may change the table meanwhile).
-   * Returns the number of entries visited.
-   */
-  forEachRaw(visit: RawVisitor): number {
-    const h = this.handle('table.forEachRaw');
-    let cursor = 0;
-    let count = 0;
-    do {
-      const n = this.engine.check(this.x.tableScan(h, cursor, ITER_BATCH, SCAN_BYTES), 'table.forEachRaw');
-      this.refresh();
-      const u8 = this.u8;
-      const dv = this.dv;
-      let p = this.io[IO.OUT_PTR];
-      for (let i = 0; i < n; i++) {
-        const kl = dv.getUint32(p, true);
-        const vl = dv.getUint32(p + 4, true);
-        const k = p + 8;
-        visit(u8, k, kl, k + kl, vl);
-        p = k + kl + vl;
-      }
-      count += n;
-      cursor = this.io[IO.MORE];
-      this.trim();
-    } while (cursor !== 0);
-    return count;
   }
 
   /** Every entry (copies), fetched in batches through `scan`; safe to mutate the table meanwhile. */

@@ -154,8 +154,8 @@ export class Tree {
     return new Tree(engine, h);
   }
 
-  /** The engine handle; throws CLOSED after `free()`. */
-  private handle(what: string): number {
+  /** The engine handle (for other bindings over the same engine, e.g. PageBuilder); throws CLOSED after `free()`. */
+  handle(what: string): number {
     const h = this.h;
     if (h === 0) throw new LarderError('CLOSED', `${what}: the tree was freed`);
     return h;

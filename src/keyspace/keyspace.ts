@@ -200,13 +200,9 @@ export class Keyspace {
     return this.tables[tag & 0xff]?.cursorEnd ?? 0;
   }
 
-  /**
-   * Zero-copy walk of every entry, in entries() order: `visit` gets offsets into engine memory,
-   * valid only during the call, and must not call into the engine.
-   */
-  forEachEntryRaw(visit: RawVisitor): void {
-    for (const t of this.tableList) t.forEachRaw(visit);
-    this.tree.forEachRaw({}, visit);
+  /** The engine structures holding the keyspace, in forEachEntryRaw's order: the tables (in tag order), then the tree. */
+  structures(): Array<Table | Tree> {
+    return [...this.tableList, this.tree];
   }
 
   /** Every entry in the keyspace: the hash tables' (in tag order), then the tree's in order. */

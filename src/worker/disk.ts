@@ -2,8 +2,10 @@
  * Disk: what the writer needs from persistence, and the two kinds it gets — the IndexedDB
  * DiskStore (src/persist) and a memory-only stand-in for `persist: false`.
  */
-import { DiskStore, type Snapshot } from '../persist/disk-store.js';
+import { DiskStore, type EncodingSnapshot, type Snapshot } from '../persist/disk-store.js';
 import type { LarderError } from '../errors.js';
+import type { Engine } from '../core/engine.js';
+import { PageBuilder, type PageSourceStructure } from '../core/pages.js';
 import type { KeyOp } from '../keyspace/write-batch.js';
 import type { StoreOptions } from './protocol.js';
 
@@ -63,4 +65,51 @@ export async function openDisk(name: string, options: StoreOptions): Promise<{ d
 export async function destroyDisk(name: string, options: StoreOptions): Promise<void> {
   if (options.persist === false) return;
   await DiskStore.destroy(name, { indexedDB: options.indexedDB });
+}
+
+/** Most page bytes an engine snapshot builds in engine memory at once. */
+const ENCODE_GROUP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A checkpoint snapshot of `structures` (the keyspace's: Keyspace.structures()), which hold
+ * every live entry of the store and must not change while the checkpoint reads it (one
+ * synchronous step): the engine measures and encodes the pages over its own memory
+ * (core/pages.ts), and only the finished pages are copied out. `groupBytes` bounds the page bytes
+ * held in engine memory at once.
+ */
+export function engineSnapshot(engine: Engine, structures: readonly PageSourceStructure[], groupBytes = ENCODE_GROUP_BYTES): EncodingSnapshot {
+  const each = (f: (s: PageSourceStructure) => void): void => structures.forEach(f);
+  return {
+    measure(pageCount) {
+      const b = PageBuilder.create(engine, pageCount);
+      try {
+        each((s) => b.measure(s));
+        const { entries, bytes } = b.measured();
+        return {
+          entries,
+          bytes,
+          encode(ids) {
+            // In groups of about groupBytes, so a big checkpoint never holds all its pages
+            // in engine memory at once (linear memory never shrinks); one more walk per group.
+            const out: Uint8Array[] = [];
+            for (let i = 0; i < ids.length; ) {
+              let j = i;
+              for (let sum = 0; j < ids.length && (j === i || sum + bytes[ids[j]!]! <= groupBytes); j++) sum += bytes[ids[j]!]!;
+              const group = ids.slice(i, j);
+              b.reserve(group);
+              each((s) => b.collect(s));
+              for (const id of group) out.push(b.finish(id));
+              b.drop();
+              i = j;
+            }
+            return out;
+          },
+          release: () => b.free(),
+        };
+      } catch (e) {
+        b.free();
+        throw e;
+      }
+    },
+  };
 }

@@ -20,7 +20,7 @@ import { Keyspace } from '../keyspace/keyspace.js';
 import { WriteBatch, type KeyOp } from '../keyspace/write-batch.js';
 import { DECLINED, type View, type ViewContext } from '../views/view.js';
 import type { Call, ChangeEvent, RequestId, StoreOptions, WireError, WireResult } from './protocol.js';
-import { openDisk, type Disk } from './disk.js';
+import { engineSnapshot, openDisk, type Disk } from './disk.js';
 import type { Snapshot } from '../persist/disk-store.js';
 import { decodeExport, encodeExport } from './export-format.js';
 import { LatencyWindow } from './latency.js';
@@ -410,7 +410,7 @@ export class StoreEngine {
 
   /**
    * The keyspace as a checkpoint snapshot read in place: no copy of the entries, no object per
-   * entry (the checkpoint copies each one from engine memory into its page). Valid only while
+   * entry (the engine encodes the pages from its own memory). Valid only while
    * nothing writes to the keyspace, which holds when the disk reads it in the microtasks right
    * after the flush that queued it. Should a write come first (a message that waited for a
    * transaction to end resumes there), it throws: that checkpoint fails and its group goes to
@@ -421,7 +421,8 @@ export class StoreEngine {
     const stamp = ks.writeStamp();
     return () => {
       if (ks.writeStamp() !== stamp) throw new LarderError('INTERNAL', 'the keyspace changed before the checkpoint read it');
-      return { forEachRaw: (visit) => ks.forEachEntryRaw(visit) };
+      // The engine encodes the pages itself, from the keyspace's tables and tree.
+      return engineSnapshot(ks.engine, ks.structures());
     };
   }
 
