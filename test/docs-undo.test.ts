@@ -6,10 +6,11 @@
  * scan after writes that commit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LarderError, openStore, type Store } from '../src/index.js';
+import { openStore, type Store } from '../src/index.js';
 import { decodeExport, splitExport } from '../src/worker/export-format.js';
 import { Query } from 'mingo';
 import { rng } from '../bench/browser/records.js';
+import { codeOf } from './fixtures/code-of.js';
 
 let store: Store;
 beforeAll(async () => {
@@ -27,16 +28,6 @@ async function dump(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const chunk of splitExport(bytes)) for (const [k, v] of decodeExport(chunk)) out.set(hex(k), hex(v));
   return out;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LarderError);
-    return (e as LarderError).code;
-  }
-  return 'none';
 }
 
 describe('document writes undo exactly', () => {

@@ -6,6 +6,7 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LarderError, ObjectId, openStore, type Store } from '../src/index.js';
+import { codeOf } from './fixtures/code-of.js';
 
 let store: Store;
 let seq = 0;
@@ -16,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await store.close();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LarderError);
-    return (e as LarderError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('CRUD with the driver’s shapes', () => {
   it('insert, find, update, replace, delete', async () => {
