@@ -20,7 +20,10 @@ export interface InsertSource {
   end(i: number): number;
   /** Appends document i's _id to `kb` as a key component. */
   idKey(i: number, kb: KeyBuilder): void;
-  /** Document i's keys in index `ix` (as indexKeys gives them). */
+  /**
+   * Document i's keys in index `ix` (as indexKeys gives them); they may be views that the next
+   * call for the same index overwrites, so a caller copies what it keeps.
+   */
   indexKeys(i: number, ix: LiveIndex): IndexKeys;
   /** Document i, decoded (for errors, events and the per-entry path: not on the bulk path). */
   doc(i: number): Doc;

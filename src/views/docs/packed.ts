@@ -436,15 +436,19 @@ const NO_VALUES: unknown[][] = [];
  */
 class PackedSource implements InsertSource {
   private readonly p: PackedInsert;
-  /** Per index: the selected-field column of each of its fields, or null (decode instead). */
-  private readonly plans = new Map<LiveIndex, number[] | null>();
-  private readonly kb = new KeyBuilder(64);
+  /**
+   * Per index: the selected-field column of each of its fields, with the builder and result its
+   * keys are made in (reused: a key is a view, valid until the next call for that index), or null
+   * (decode instead).
+   */
+  private readonly plans = new Map<LiveIndex, { cols: number[]; kb: KeyBuilder; out: IndexKeys } | null>();
 
   constructor(p: PackedInsert, indexes: readonly LiveIndex[], fields: readonly string[]) {
     this.p = p;
     for (const ix of indexes) {
       const simple = !ix.partial && !ix.def.unique && ix.fields.every((f) => f.parts.length === 1 && fields.includes(f.parts[0]!));
-      this.plans.set(ix, simple ? ix.fields.map((f) => fields.indexOf(f.parts[0]!)) : null);
+      const cols = ix.fields.map((f) => fields.indexOf(f.parts[0]!));
+      this.plans.set(ix, simple ? { cols, kb: new KeyBuilder(64), out: { keys: [], values: NO_VALUES, multikey: false } } : null);
     }
   }
 
@@ -473,18 +477,21 @@ class PackedSource implements InsertSource {
     const plan = this.plans.get(ix);
     if (!plan) return indexKeys(ix, this.doc(i));
     const p = this.p;
-    const kb = this.kb.reset();
+    const kb = plan.kb.reset();
     let present = false;
-    for (let j = 0; j < plan.length; j++) {
-      const s = p.fieldStart[plan[j]! * p.n + i]!;
+    for (let j = 0; j < plan.cols.length; j++) {
+      const s = p.fieldStart[plan.cols[j]! * p.n + i]!;
       const dir = ix.fields[j]!.dir;
       if (s === 0) kb.add(null, dir); // missing: null, as indexKeys keys it
       else if (scalarKey(p.buf, s, kb, dir)) present = true;
       else return indexKeys(ix, this.doc(i));
     }
-    if (ix.def.sparse && !present) return { keys: [], values: NO_VALUES, multikey: false };
+    const out = plan.out;
+    out.keys.length = 0;
+    // A view, not a copy: the writer copies each key into its record list before asking again.
+    if (!ix.def.sparse || present) out.keys.push(kb.view());
     // `values` only serve unique indexes' errors, and those take the decoded path.
-    return { keys: [kb.finish()], values: NO_VALUES, multikey: false };
+    return out;
   }
 
   doc(i: number): Doc {
