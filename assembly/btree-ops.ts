@@ -231,12 +231,21 @@ export function put(t: usize, kp: usize, kl: u32, vp: usize, vl: u32): i32 {
     replaceValue(leaf, pos, vp, vl);
     return 0;
   }
-  leafInsert(t, leaf, pos, newEntry(kp, kl, vp, vl));
-  store<u32>(t, load<u32>(t, T_COUNT) + 1, T_COUNT);
+  insertAt(t, leaf, pos, kp, kl, vp, vl);
   return 1;
 }
 
-function replaceValue(leaf: usize, pos: u32, vp: usize, vl: u32): void {
+/**
+ * Inserts a key that is absent at `pos` of `leaf`, where descend and leafFind (just called, so
+ * the path is current) placed it.
+ */
+export function insertAt(t: usize, leaf: usize, pos: u32, kp: usize, kl: u32, vp: usize, vl: u32): void {
+  leafInsert(t, leaf, pos, newEntry(kp, kl, vp, vl));
+  store<u32>(t, load<u32>(t, T_COUNT) + 1, T_COUNT);
+}
+
+/** Replaces the value of entry `pos` of `leaf` (in place when it fits the block's size class). */
+export function replaceValue(leaf: usize, pos: u32, vp: usize, vl: u32): void {
   const e = lent(leaf, pos);
   const kl = eKlen(e);
   const old = eVlen(e);

@@ -41,10 +41,11 @@
  */
 import {
   T_ROOT, T_COUNT, T_FIRST, T_LAST, T_SIZE, nodeN, nextLeaf, prevLeaf, lent,
-  eKlen, eVlen, eKey, newEntry, prefix, cmpTail,
+  eKlen, eVlen, eKey, eVal, newEntry, prefix, cmpTail,
 } from "./btree-layout";
 import {
   put, del, findEntry, descend, leafFind, found, appendRight, lastEntry, clearTree, checkTree,
+  insertAt, replaceValue,
 } from "./btree-ops";
 import { alloc, free } from "./memory";
 import { register, resolve, unregister, KIND_TREE } from "./handles";
@@ -336,6 +337,66 @@ export function treePutMany(h: i32, n: i32, len: i32): i32 {
     p += 8 + <usize>kl + <usize>vl;
   }
   return added;
+}
+
+/**
+ * treePutMany that also returns what each record replaced, so one call (one copy of the list, one
+ * descent per key) does what treeGetManyOfRecords + treePutMany did. Out gets a value list, one
+ * `[vlen i32, -1 = absent][value]` per record in list order: the key's value just before that
+ * record was put (for a key put twice, the second gets the first's value). Undoing the records
+ * newest first therefore restores every key to its value before the call. OUT_LEN covers the
+ * records already applied at every moment, so should the engine abort part way (out of memory)
+ * the caller can still undo exactly what was written.
+ */
+export function treeSwapMany(h: i32, n: i32, len: i32): i32 {
+  ioSet(IO_OUT_LEN, 0); // first: whatever this call returns, out holds no stale values
+  const t = resolve(h, KIND_TREE);
+  if (t == 0) return BAD_HANDLE;
+  const v = validate(n, len, true);
+  if (v != 0) return v;
+  let p = scratch();
+  let olen: u32 = 0;
+  let added: i32 = 0;
+  for (let i: i32 = 0; i < n; i++) {
+    const kl = load<u32>(p);
+    const vl = load<u32>(p, 4);
+    const kp = p + 8;
+    const vp = kp + <usize>kl;
+    p = vp + <usize>vl;
+    if (load<u32>(t, T_ROOT) == 0) {
+      olen = putPrev(olen, 0, -1);
+      added += put(t, kp, kl, vp, vl);
+      continue;
+    }
+    const leaf = descend(t, kp, kl);
+    const pos = leafFind(leaf, kp, kl);
+    if (found) {
+      const e = lent(leaf, pos);
+      olen = putPrev(olen, eVal(e), <i32>eVlen(e));
+      replaceValue(leaf, pos, vp, vl);
+    } else {
+      olen = putPrev(olen, 0, -1);
+      insertAt(t, leaf, pos, kp, kl, vp, vl);
+      added++;
+    }
+  }
+  return added;
+}
+
+/**
+ * Appends `[vl][value at vp]` (vl -1: absent) to the value list in out[0, len) and publishes the
+ * new length in OUT_LEN; returns it.
+ */
+// @ts-ignore: decorator
+@inline function putPrev(len: u32, vp: usize, vl: i32): u32 {
+  const size: u32 = 4 + (vl < 0 ? 0 : <u32>vl);
+  let o = out();
+  if (<u64>len + <u64>size > <u64>outCapacity()) o = ensureOut(len + size, len);
+  const d = o + <usize>len;
+  store<i32>(d, vl);
+  if (vl > 0) memory.copy(d + 4, vp, <usize>vl);
+  ioSet(IO_OUT_LEN, len + size);
+  return len + size;
 }
 
 /** Scratch holds a key list; out gets n records `[vlen i32 (-1 = missing)][value]`. Returns hits. */

@@ -36,7 +36,7 @@ export {
 
 export {
   treeNew, treeFree, treePut, treeGet, treeHas, treeDel, treeCount, treeClear, treeEnd,
-  treeRange, treeBulkLoad, treePutMany, treeGetMany, treeGetManyOfRecords, treeDelMany, treeCheck,
+  treeRange, treeBulkLoad, treePutMany, treeSwapMany, treeGetMany, treeGetManyOfRecords, treeDelMany, treeCheck,
 } from "./btree";
 
 export { pagesNew, pagesMeasure, pagesReserve, pagesCollect, pagesInfo, pagesFinish, pagesDrop, pagesFree } from "./pages";

@@ -106,6 +106,12 @@ export interface EngineExports {
   /** Appends a record list sorted strictly ascending whose keys all exceed the current last key. Returns n. */
   treeBulkLoad(h: number, n: number, len: number): number;
   treePutMany(h: number, n: number, len: number): number;
+  /**
+   * treePutMany that writes to out the value list of what the records replaced, in list order
+   * (a key put twice: its first record's value for the second). OUT_LEN covers the records
+   * applied so far even if the call aborts.
+   */
+  treeSwapMany(h: number, n: number, len: number): number;
   treeGetMany(h: number, n: number, len: number): number;
   /** treeGetMany for the keys of a record list in scratch. */
   treeGetManyOfRecords(h: number, n: number, len: number): number;

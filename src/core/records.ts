@@ -43,81 +43,71 @@ export function packRecords(src: Uint8Array, at: Uint32Array, keyPrefix: number)
   return b.list();
 }
 
+/** Reads the little-endian u32 at `p` (inline header reads: no DataView, no callback per record). */
+function u32At(b: Uint8Array, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+}
+
 /**
- * Checks that `list` holds exactly `count` well-formed records within the engine's limits (so a
- * list applied in several engine calls fails before the first, not halfway). BAD_VALUE /
- * TOO_LARGE otherwise.
+ * Checks that `list` holds exactly `count` well-formed records within the engine's limits and
+ * splits it into runs of about `maxBytes` (at least one record each), in one walk of the record
+ * headers: returns [end, n] per run, run i holding the n records in bytes [end of run i - 1, end).
+ * A list applied in several engine calls thus fails (BAD_VALUE / TOO_LARGE) before the first.
  */
-export function checkRecords(what: string, list: RecordList): void {
+export function recordRuns(what: string, list: RecordList, maxBytes: number): number[] {
   const { bytes, count } = list;
   if (!(bytes instanceof Uint8Array) || !Number.isInteger(count) || count < 0) throw new LarderError('BAD_VALUE', `${what}: not a record list`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    if (bytes.length - p < RECORD_HEADER) throw new LarderError('BAD_VALUE', `${what}: record list truncated at record ${i}`);
-    const kl = dv.getUint32(p, true);
-    const vl = dv.getUint32(p + 4, true);
-    if (kl > MAX_KEY) throw new LarderError('TOO_LARGE', `${what}: record ${i}: key of ${kl} bytes is longer than ${MAX_KEY} bytes`);
-    if (vl > MAX_VALUE) throw new LarderError('TOO_LARGE', `${what}: record ${i}: value of ${vl} bytes is longer than ${MAX_VALUE} bytes`);
-    p += RECORD_HEADER + kl + vl;
-    if (p > bytes.length) throw new LarderError('BAD_VALUE', `${what}: record list truncated at record ${i}`);
-  }
-  if (p !== bytes.length) throw new LarderError('BAD_VALUE', `${what}: ${bytes.length - p} bytes after ${count} records`);
-}
-
-/**
- * Calls `fn(bytes, keyAt, keyLen, valueLen)` for each record of a well-formed list, in order:
- * the key is `bytes[keyAt, keyAt + keyLen)` and the value follows it.
- */
-export function forEachRecord(list: RecordList, fn: (bytes: Uint8Array, keyAt: number, keyLen: number, valueLen: number) => void): void {
-  const { bytes, count } = list;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    const kl = dv.getUint32(p, true);
-    const vl = dv.getUint32(p + 4, true);
-    fn(bytes, p + RECORD_HEADER, kl, vl);
-    p += RECORD_HEADER + kl + vl;
-  }
-}
-
-/**
- * Calls `fn(first, end, n)` for consecutive runs of records of about `maxBytes` (at least one
- * record each): bytes [first, end) of the list hold n whole records.
- */
-export function forEachRecordRun(list: RecordList, maxBytes: number, fn: (first: number, end: number, n: number) => void): void {
+  const len = bytes.length;
+  const runs: number[] = [];
   let first = 0;
   let n = 0;
-  let end = 0;
-  forEachRecord(list, (_, keyAt, kl, vl) => {
-    const next = keyAt + kl + vl;
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    if (len - p < RECORD_HEADER) throw new LarderError('BAD_VALUE', `${what}: record list truncated at record ${i}`);
+    const kl = u32At(bytes, p);
+    const vl = u32At(bytes, p + 4);
+    if (kl > MAX_KEY) throw new LarderError('TOO_LARGE', `${what}: record ${i}: key of ${kl} bytes is longer than ${MAX_KEY} bytes`);
+    if (vl > MAX_VALUE) throw new LarderError('TOO_LARGE', `${what}: record ${i}: value of ${vl} bytes is longer than ${MAX_VALUE} bytes`);
+    const next = p + RECORD_HEADER + kl + vl;
+    if (next > len) throw new LarderError('BAD_VALUE', `${what}: record list truncated at record ${i}`);
     if (n > 0 && next - first > maxBytes) {
-      fn(first, end, n);
-      first = end;
+      runs.push(p, n);
+      first = p;
       n = 0;
     }
-    end = next;
     n++;
-  });
-  if (n > 0) fn(first, end, n);
+    p = next;
+  }
+  if (p !== len) throw new LarderError('BAD_VALUE', `${what}: ${len - p} bytes after ${count} records`);
+  if (n > 0) runs.push(p, n);
+  return runs;
 }
 
 /** The records as [key, value] views into the list (for the rare paths that need objects). */
 export function recordEntries(list: RecordList): Array<[Uint8Array, Uint8Array]> {
+  const { bytes, count } = list;
+  // Pushed, not preallocated: new Array(n) of 100k or more is a slow dictionary-mode array.
   const out: Array<[Uint8Array, Uint8Array]> = [];
-  forEachRecord(list, (bytes, k, kl, vl) => void out.push([bytes.subarray(k, k + kl), bytes.subarray(k + kl, k + kl + vl)]));
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    const kl = u32At(bytes, p);
+    const vl = u32At(bytes, p + 4);
+    const k = p + RECORD_HEADER;
+    out.push([bytes.subarray(k, k + kl), bytes.subarray(k + kl, k + kl + vl)]);
+    p = k + kl + vl;
+  }
   return out;
 }
 
 /**
- * Appends to `out` the values of a value list as the engine's getMany writes it
- * (`[vlen i32, -1 = absent][value]` per key), as views into it, and returns `out`.
+ * Appends to `out` the values of a value list as the engine's getMany and swapMany write it
+ * (`[vlen i32, -1 = absent][value]` per key), as views into it, and returns `out`: `count` of
+ * them, or fewer when the list ends first (a swap that failed part way).
  */
 export function valueListEntries(list: Uint8Array, count: number, out: Array<Uint8Array | undefined> = []): Array<Uint8Array | undefined> {
-  const dv = new DataView(list.buffer, list.byteOffset, list.byteLength);
   let p = 0;
-  for (let i = 0; i < count; i++) {
-    const vl = dv.getInt32(p, true);
+  for (let i = 0; i < count && p < list.length; i++) {
+    const vl = u32At(list, p) | 0;
     p += 4;
     if (vl < 0) out.push(undefined);
     else {

@@ -11,7 +11,7 @@ import { LarderError } from '../errors.js';
 import type { Engine } from './engine.js';
 import { IO, RANGE } from './exports.js';
 import { checkEntries, checkKey, checkKeys, checkValue, describe } from './args.js';
-import { checkRecords, forEachRecordRun, valueListEntries, type RecordList } from './records.js';
+import { recordRuns, valueListEntries, type RecordList } from './records.js';
 
 /** A key and its value. */
 export type TreeEntry = [Uint8Array, Uint8Array];
@@ -526,22 +526,21 @@ export class Tree {
 
   /**
    * The current values of the keys of a record list (see records.ts), in one value list
-   * `[vlen i32, -1 = absent][value]` per record: what a writer keeps to undo putting the list.
+   * `[vlen i32, -1 = absent][value]` per record.
    */
   getManyOfRecords(list: RecordList): Uint8Array {
     const what = 'Tree.getManyOfRecords';
     const h = this.handle(what);
-    checkRecords(what, list);
+    const runs = recordRuns(what, list, CHUNK_BYTES);
     const e = this.engine;
     const parts: Uint8Array[] = [];
-    forEachRecordRun(list, CHUNK_BYTES, (first, end, n) => {
-      e.scratch(end - first);
-      e.put(list.bytes.subarray(first, end), 0);
-      e.check(e.x.treeGetManyOfRecords(h, n, end - first), what);
+    for (let r = 0, first = 0; r < runs.length; first = runs[r]!, r += 2) {
+      this.copyRun(list, first, runs[r]!);
+      e.check(e.x.treeGetManyOfRecords(h, runs[r + 1]!, runs[r]! - first), what);
       const start = e.io[IO.OUT_PTR];
       parts.push(e.u8.slice(start, start + e.io[IO.OUT_LEN]));
       this.trim();
-    });
+    }
     return parts.length === 1 ? parts[0]! : concatBytes(parts);
   }
 
@@ -549,15 +548,53 @@ export class Tree {
   putRecords(list: RecordList): number {
     const what = 'Tree.putRecords';
     const h = this.handle(what);
-    checkRecords(what, list);
+    const runs = recordRuns(what, list, CHUNK_BYTES);
     const e = this.engine;
     let added = 0;
-    forEachRecordRun(list, CHUNK_BYTES, (first, end, n) => {
-      e.scratch(end - first);
-      e.put(list.bytes.subarray(first, end), 0);
-      added += e.check(e.x.treePutMany(h, n, end - first), what);
-    });
+    for (let r = 0, first = 0; r < runs.length; first = runs[r]!, r += 2) {
+      this.copyRun(list, first, runs[r]!);
+      added += e.check(e.x.treePutMany(h, runs[r + 1]!, runs[r]! - first), what);
+    }
     return added;
+  }
+
+  /**
+   * putRecords that also reports what it replaced: pushes to `prev`, as each engine call returns,
+   * the value list (`[vlen i32, -1 = absent][value]`, see valueListEntries) of the values its
+   * records replaced, in list order; for a key put twice the second record's is the first one's
+   * value, so undoing the records newest first restores every key to its value before the call.
+   * One engine call per chunk instead of a read and a put: one copy of the list, one descent per
+   * key. A bad list fails before anything is written; should the engine fail part way, `prev`
+   * still covers every record written (and the error is rethrown). Returns how many keys were new.
+   */
+  swapRecords(list: RecordList, prev: Uint8Array[]): number {
+    const what = 'Tree.swapRecords';
+    const h = this.handle(what);
+    const runs = recordRuns(what, list, CHUNK_BYTES);
+    const e = this.engine;
+    let added = 0;
+    for (let r = 0, first = 0; r < runs.length; first = runs[r]!, r += 2) {
+      this.copyRun(list, first, runs[r]!);
+      let got: number;
+      try {
+        got = e.x.treeSwapMany(h, runs[r + 1]!, runs[r]! - first);
+      } finally {
+        // Read before anything else calls in: after an abort out still holds what was written.
+        const io = e.io;
+        const start = io[IO.OUT_PTR];
+        if (io[IO.OUT_LEN] > 0) prev.push(e.u8.slice(start, start + io[IO.OUT_LEN]));
+      }
+      added += e.check(got, what);
+      this.trim();
+    }
+    return added;
+  }
+
+  /** Copies bytes [first, end) of a record list to scratch. */
+  private copyRun(list: RecordList, first: number, end: number): void {
+    const e = this.engine;
+    e.scratch(end - first);
+    e.put(list.bytes.subarray(first, end), 0);
   }
 
   /** Removes many keys; returns how many were present. */

@@ -129,12 +129,29 @@ export class Keyspace {
 
   /** Stores a record list without undo (later records win); its keys must live in the tree (see treeHolds). */
   putRecordsRaw(list: RecordList): void {
-    // A tag's version only has to change, not count writes: once per tag the list touches.
+    this.touchTags(keyTagsOf(list));
+    this.tree.putRecords(list);
+  }
+
+  /**
+   * Stores a record list (later records win) when every key of it lives in the tree, pushing the
+   * value lists of what it replaced to `prev` (Tree.swapRecords says what they hold, also after a
+   * failure part way); false, with nothing written, when some key lives in a hash table.
+   */
+  swapRecords(list: RecordList, prev: Uint8Array[]): boolean {
     const tags = keyTagsOf(list);
+    for (let tag = 0; tag < 256; tag++) if (tags[tag] && this.tables[tag] !== undefined) return false;
+    this.touchTags(tags);
+    this.tree.swapRecords(list, prev);
+    return true;
+  }
+
+  /** Changes the version of every tag flagged in `tags` (keyTagsOf). */
+  private touchTags(tags: Uint8Array): void {
+    // A tag's version only has to change, not count writes: once per tag the list touches.
     const v = this.tagVersion;
     for (let tag = 0; tag < 256; tag++) if (tags[tag]) v[tag]++;
     if (tags[256]) v[0]++;
-    this.tree.putRecords(list);
   }
 
   /** Removes `key` without undo; true when it was present. */

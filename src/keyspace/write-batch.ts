@@ -9,6 +9,7 @@
  * replaying the afters in order over the state before the batch gives the state after it.
  * Rolling back to a mark truncates the log there.
  */
+import { concatBytes } from '../bytes.js';
 import { recordEntries, valueListEntries, type RecordList } from '../core/records.js';
 import type { Keyspace } from './keyspace.js';
 
@@ -24,8 +25,9 @@ export class WriteBatch {
    * than an op object per write: the log lives as long as its batch, often thousands of writes,
    * so every object in it survives young-generation GCs, and each one more per write cost a
    * bulk SET of new keys about a tenth of its time. A bulk write of a record list (putRecords)
-   * takes one slot: the list, the value list of what it replaced (see Tree.getManyOfRecords)
-   * and undefined.
+   * takes one slot: the list, the value list of what its records replaced (Tree.swapRecords: per
+   * record, the value just before it was put; only the records written, should the engine have
+   * failed part way) and undefined.
    */
   private readonly keys: Array<Uint8Array | RecordList> = [];
   private readonly prev: Array<Uint8Array | undefined> = [];
@@ -89,18 +91,21 @@ export class WriteBatch {
 
   /**
    * Writes a record list (core/records.ts), in order: the same as `put` for each record, with no
-   * object per record; the log keeps the list and the values it replaced as one slot. As in
-   * putMany, every previous value is read before anything is written.
+   * object per record; the log keeps the list and the values it replaced as one slot. The engine
+   * puts each chunk and returns what it replaced in one call (Keyspace.swapRecords).
    */
   putRecords(list: RecordList): void {
     if (list.count === 0) return;
-    if (!this.ks.treeHolds(list)) {
-      this.putMany(recordEntries(list));
-      return;
+    const prev: Uint8Array[] = [];
+    let held = false;
+    try {
+      held = this.ks.swapRecords(list, prev);
+    } finally {
+      // Also when the engine failed part way: the values then cover the records written, and
+      // rolling back (as the failed call's caller does) restores exactly those.
+      if (prev.length > 0) this.log(list, prev.length === 1 ? prev[0]! : concatBytes(prev), undefined);
     }
-    const prev = this.ks.getManyOfRecords(list);
-    this.log(list, prev, undefined);
-    this.ks.putRecordsRaw(list);
+    if (!held) this.putMany(recordEntries(list));
   }
 
   /** Deletes `key`; true when it existed. */
@@ -149,11 +154,15 @@ export class WriteBatch {
     this.next.length = mark;
   }
 
-  /** Undoes a record list slot, newest record first. */
+  /**
+   * Undoes a record list slot, newest record first. Each value is the one its record replaced
+   * (for a key put twice, the earlier record's), so the oldest record's restore comes last and
+   * leaves the value from before the list.
+   */
   private undoRecords(list: RecordList, prevList: Uint8Array): void {
     const entries = recordEntries(list);
     const prevs = valueListEntries(prevList, list.count);
-    for (let j = entries.length - 1; j >= 0; j--) {
+    for (let j = prevs.length - 1; j >= 0; j--) {
       const prev = prevs[j];
       if (prev === undefined) this.ks.deleteRaw(entries[j]![0]);
       else this.ks.putRaw(entries[j]![0], prev);
