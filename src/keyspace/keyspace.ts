@@ -117,7 +117,11 @@ export class Keyspace {
 
   /** True when every key of `list` lives in the tree, where record lists are written whole. */
   treeHolds(list: RecordList): boolean {
-    const tags = keyTagsOf(list);
+    return this.inTree(keyTagsOf(list));
+  }
+
+  /** True when no tag flagged in `tags` (keyTagsOf) lives in a hash table. */
+  private inTree(tags: Uint8Array): boolean {
     for (let tag = 0; tag < 256; tag++) if (tags[tag] && this.tables[tag] !== undefined) return false;
     return true;
   }
@@ -127,12 +131,6 @@ export class Keyspace {
     return this.tree.getManyOfRecords(list);
   }
 
-  /** Stores a record list without undo (later records win); its keys must live in the tree (see treeHolds). */
-  putRecordsRaw(list: RecordList): void {
-    this.touchTags(keyTagsOf(list));
-    this.tree.putRecords(list);
-  }
-
   /**
    * Stores a record list (later records win) when every key of it lives in the tree, pushing the
    * value lists of what it replaced to `prev` (Tree.swapRecords says what they hold, also after a
@@ -140,7 +138,7 @@ export class Keyspace {
    */
   swapRecords(list: RecordList, prev: Uint8Array[]): boolean {
     const tags = keyTagsOf(list);
-    for (let tag = 0; tag < 256; tag++) if (tags[tag] && this.tables[tag] !== undefined) return false;
+    if (!this.inTree(tags)) return false;
     this.touchTags(tags);
     this.tree.swapRecords(list, prev);
     return true;
