@@ -8,7 +8,7 @@ import { Encoded, EncodedArrayWriter, keyBytePairOffsets } from '../codec/value.
 import { LarderError } from '../errors.js';
 import { prefixSuccessor } from '../keys/encode.js';
 import { MAX_BYTES_PER_UNIT, readWtf8, writeWtf8 } from '../codec/wtf8.js';
-import { DECLINED, type View, type ViewContext } from './view.js';
+import { DECLINED, type RunResults, type View, type ViewContext } from './view.js';
 import { packRecords } from '../core/records.js';
 import { T_ARRAY, T_STR } from '../codec/tags.js';
 
@@ -160,20 +160,45 @@ function setMany(ctx: ViewContext, entries: unknown): number {
 const ONE_STRING_ARG = [T_ARRAY, 0x01, T_STR] as const;
 
 /**
- * get's fast path for the page's usual call, `[key]` with an ASCII key under 128 characters: the
- * lookup key is copied straight from the message bytes, with no argument array or key string
- * decoded first. Anything else is DECLINED and takes the ordinary path (which reports errors).
+ * The lookup key of a packed `get`/`has` argument list, `bytes[start, end)`, when it is the page's
+ * usual call, `[key]` with an ASCII key under 128 characters: copied straight from the message
+ * into the reused lookup buffer (see lookupKey), with no argument array or key string decoded
+ * first. Undefined for anything else, which takes the ordinary path (which reports errors).
  */
-function getPacked(ctx: ViewContext, args: Uint8Array): unknown {
-  const n = args.length - 4;
-  if (n < 0 || args[0] !== ONE_STRING_ARG[0] || args[1] !== ONE_STRING_ARG[1] || args[2] !== ONE_STRING_ARG[2] || args[3] !== n || n >= 0x80) return DECLINED;
+function packedLookupKey(bytes: Uint8Array, start: number, end: number): Uint8Array | undefined {
+  const n = end - start - 4;
+  if (n < 0 || bytes[start] !== ONE_STRING_ARG[0] || bytes[start + 1] !== ONE_STRING_ARG[1] || bytes[start + 2] !== ONE_STRING_ARG[2] || bytes[start + 3] !== n || n >= 0x80) return undefined;
   const k = lookupBuf(n);
+  const from = start + 4;
   for (let i = 0; i < n; i++) {
-    const c = args[4 + i]!;
-    if (c >= 0x80) return DECLINED;
+    const c = bytes[from + i]!;
+    if (c >= 0x80) return undefined;
     k[i + 1] = c;
   }
-  return wrap(ctx.ks.getView(k));
+  return k;
+}
+
+/** get's fast path for one call (see packedLookupKey). */
+function getPacked(ctx: ViewContext, args: Uint8Array): unknown {
+  const k = packedLookupKey(args, 0, args.length);
+  return k === undefined ? DECLINED : wrap(ctx.ks.getView(k));
+}
+
+/**
+ * get's fast path for a run of calls (see PackedRun): each stored encoding is copied from engine
+ * memory into the reply as it is found, with no call object, context, wrapper or result array
+ * per key.
+ */
+function getRun(ctx: ViewContext, bytes: Uint8Array, starts: Uint32Array, ends: Uint32Array, from: number, to: number, out: RunResults): number {
+  const ks = ctx.ks;
+  for (let i = from; i < to; i++) {
+    const k = packedLookupKey(bytes, starts[i], ends[i]);
+    if (k === undefined) return i;
+    const v = ks.getView(k);
+    if (v === undefined) out.undefined();
+    else out.encoded(v, 0, v.length);
+  }
+  return to;
 }
 
 /**
@@ -253,5 +278,6 @@ export const valuesView: View = {
   tag: VALUES_TAG,
   methods: { get, set, delete: del, has, getMany, setMany, deleteMany, keys, entries, count, clear },
   packedMethods: { setMany: setManyPacked, get: getPacked },
+  packedRuns: { get: getRun },
   describeKey: keyOfValueKey,
 };

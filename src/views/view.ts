@@ -39,6 +39,23 @@ export const DECLINED: unique symbol = Symbol('declined');
  */
 export type PackedMethod = (ctx: ViewContext, args: Uint8Array) => unknown;
 
+/** Where a PackedRun writes each call's result, in call order. */
+export interface RunResults {
+  /** The next call's result is the value encoded as `mem[start, end)` (a stored encoding). */
+  encoded(mem: Uint8Array, start: number, end: number): void;
+  /** The next call's result is undefined. */
+  undefined(): void;
+}
+
+/**
+ * A read method's fast path for a run of consecutive calls to it in one message (100k concurrent
+ * `get`s): call i's encoded arguments are `bytes[starts[i], ends[i])`. It runs calls from `from`
+ * on, writing each one's result to `out`, until `to` or a call it declines (as a PackedMethod
+ * would), and returns the index of the first call it did not run. It must not write to the
+ * keyspace: a call it stops at, or throws on, runs again through `methods`, which reports it.
+ */
+export type PackedRun = (ctx: ViewContext, bytes: Uint8Array, starts: Uint32Array, ends: Uint32Array, from: number, to: number, out: RunResults) => number;
+
 /** A view: its name (the call target) and methods. */
 export interface View {
   /** Call target name, e.g. 'values'. */
@@ -47,6 +64,8 @@ export interface View {
   readonly methods: Readonly<Record<string, ViewMethod>>;
   /** Fast paths of some `methods`, taking the encoded arguments (see PackedMethod). */
   readonly packedMethods?: Readonly<Record<string, PackedMethod>>;
+  /** Fast paths of some read `methods` for runs of calls (see PackedRun). */
+  readonly packedRuns?: Readonly<Record<string, PackedRun>>;
   /** Describes a changed raw key for the change feed, or undefined to leave it out. */
   describeKey?(key: Uint8Array): string | undefined;
   /** The keyspace tag this view owns (changed keys with this tag are described by describeKey). */

@@ -13,7 +13,7 @@
  *   appended (no open transaction), and the checkpoint runs right after that append succeeds;
  *   later batches wait in `next`. So it never misses a committed write nor holds an uncommitted one.
  */
-import { ByteArena, Encoded, decodeValue, encodeValue } from '../codec/value.js';
+import { Encoded, decodeValue, encodeValue } from '../codec/value.js';
 import { loadEngine, type WasmSource } from '../core/engine.js';
 import { LarderError, isLarderError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
@@ -25,7 +25,7 @@ import type { Snapshot } from '../persist/disk-store.js';
 import { decodeExport, encodeExport } from './export-format.js';
 import { LatencyWindow } from './latency.js';
 import { REQUEST_TAG, checkRequestId, pruneResults, recordResults, recordedResults } from './request-log.js';
-import { isPackedCalls, packResults, unpackCalls } from './wire.js';
+import { MessageCalls, ResultsWriter, isPackedCalls, packResults } from './wire.js';
 
 /** A group of batches committed by one disk append. */
 interface Group {
@@ -146,61 +146,80 @@ export class StoreEngine {
         return [[0, toWire(e)]];
       }
     }
-    if (!isPackedCalls(calls)) return this.dispatchCalls(calls, undefined, rid);
-    let list: Call[];
+    if (!isPackedCalls(calls)) {
+      if (!Array.isArray(calls)) return [[0, { code: 'BAD_VALUE', message: 'dispatch takes an array of calls' }]];
+      const out = await this.dispatchCalls(MessageCalls.fromList(calls), rid);
+      return Array.isArray(out) ? out : out.list();
+    }
+    let list: MessageCalls;
     try {
-      list = unpackCalls(calls);
+      list = MessageCalls.fromPacked(calls);
     } catch (e) {
       return [[0, toWire(e)]];
     }
-    // Packed results are copied into one buffer anyway: encode them into an arena, not an
-    // ArrayBuffer each.
-    const results = await this.dispatchCalls(list, list.length > 1 ? new ByteArena() : undefined, rid);
-    return packResults(results) ?? results;
+    const out = await this.dispatchCalls(list, rid);
+    return Array.isArray(out) ? packResults(out) ?? out : out.finish();
   }
 
-  private async dispatchCalls(calls: Call[], arena?: ByteArena, rid?: RequestId): Promise<WireResult[]> {
-    if (this.closed) return calls.map(() => [0, { code: 'CLOSED', message: `store "${this.name}" is closed` }]);
-    if (!Array.isArray(calls)) return [[0, { code: 'BAD_VALUE', message: 'dispatch takes an array of calls' }]];
-    const txId = calls.length > 0 ? calls[0].tx : undefined;
-    if (txId !== undefined) return this.dispatchTx(txId, calls, arena);
+  /** Runs a message's calls; the results come packed in a writer, or as a list when refused whole. */
+  private async dispatchCalls(calls: MessageCalls, rid?: RequestId): Promise<WireResult[] | ResultsWriter> {
+    const n = calls.length;
+    if (this.closed) return closedResults(this.name, n);
+    const txId = n > 0 ? calls.call(0).tx : undefined;
+    if (txId !== undefined) return this.dispatchTx(txId, calls);
     // Anything outside the open transaction waits for it to end (serializable transactions).
     while (this.tx) await this.tx.ended;
-    if (this.closed) return calls.map(() => [0, { code: 'CLOSED', message: `store "${this.name}" is closed` }]);
+    if (this.closed) return closedResults(this.name, n);
+    let txBegin = -1;
+    for (let i = 0; i < n && txBegin < 0; i++) if (calls.t[i] === 'store' && calls.m[i] === 'txBegin') txBegin = i;
     // A message that begins a transaction is not recorded: run again, it begins a new one.
-    if (rid !== undefined && calls.some((c) => c && c.t === 'store' && c.m === 'txBegin')) rid = undefined;
+    if (txBegin >= 0) rid = undefined;
     if (rid !== undefined) {
       const recorded = recordedResults(this.ks, rid);
       if (recorded !== undefined) return recorded;
     }
     const batch = new WriteBatch(this.ks);
-    const results: WireResult[] = [];
-    const wrote: boolean[] = [];
-    let txBegin = false;
+    const out = new ResultsWriter(n);
+    /** The calls that wrote (a failed commit fails them). */
+    const wrote: number[] = [];
     this.events = [];
-    for (const call of calls) {
-      if (call && call.t === 'store' && call.m === 'txBegin') {
-        txBegin = true;
-        results.push(OK_UNDEFINED);
-        wrote.push(false);
+    for (let i = 0; i < n; ) {
+      if (i >= txBegin && txBegin >= 0 && calls.t[i] === 'store' && calls.m[i] === 'txBegin') {
+        // Answered below, with the id (the first; any other stays undefined, as it always did).
+        out.undefined();
+        i++;
         continue;
+      }
+      const to = this.runEnd(calls, i);
+      if (to > i) {
+        // A run of one read method's calls (see PackedRun): it writes nothing, and the call it
+        // stops at, or throws on, runs again just below, the general way.
+        const run = this.views.get(calls.t[i] as string)!.packedRuns![calls.m[i] as string];
+        const done = out.count;
+        try {
+          i = run(this.context(batch), calls.bytes!, calls.starts, calls.ends, i, to, out);
+        } catch {
+          i += out.count - done;
+        }
+        if (i >= to) continue;
       }
       const mark = batch.mark();
       const evMark = this.events.length;
       try {
-        results.push([1, encodeResult(this.run(call, batch), arena)]);
+        writeResult(out, this.run(calls.call(i), batch));
       } catch (e) {
         batch.rollbackTo(mark);
         this.events.length = evMark;
-        results.push([0, toWire(e)]);
+        out.error(toWire(e));
       }
-      wrote.push(batch.mark() !== mark);
+      if (batch.mark() !== mark) wrote.push(i);
+      i++;
     }
-    this.opsServed += calls.length;
+    this.opsServed += n;
     const events = this.events;
     this.events = [];
     // Recorded in the message's own batch: the record commits exactly when its writes do.
-    if (rid !== undefined && !batch.empty) recordResults(batch, this.ks, rid, results, Date.now());
+    if (rid !== undefined && !batch.empty) recordResults(batch, this.ks, rid, out.list(), Date.now());
     if (batch.empty) {
       if (events.length) this.emit([], events);
     } else {
@@ -212,15 +231,29 @@ export class StoreEngine {
         this.latency.add(now() - t0);
       } catch (e) {
         const w = toWire(e);
-        for (let i = 0; i < results.length; i++) if (wrote[i]) results[i] = [0, w];
+        const results = out.list();
+        for (const i of wrote) results[i] = [0, w];
       }
     }
-    if (txBegin) {
-      // txBegin answers with the id; the transaction starts after this message's own writes.
-      const idx = calls.findIndex((c) => c && c.t === 'store' && c.m === 'txBegin');
-      results[idx] = [1, encodeValue(await this.beginTx())];
-    }
-    return results;
+    // txBegin answers with the id; the transaction starts after this message's own writes.
+    if (txBegin >= 0) out.list()[txBegin] = [1, encodeValue(await this.beginTx())];
+    return out;
+  }
+
+  /**
+   * Where the run of calls starting at `i` ends, when its method has a PackedRun (see View): the
+   * following calls to the same method outside any transaction. `i` when there is none.
+   */
+  private runEnd(calls: MessageCalls, i: number): number {
+    if (calls.bytes === null || calls.txPlusOne[i] !== 0) return i;
+    const t = calls.t[i];
+    const m = calls.m[i];
+    if (t === 'store') return i;
+    const runs = this.views.get(t as string)?.packedRuns;
+    if (runs === undefined || !Object.prototype.hasOwnProperty.call(runs, m as string)) return i;
+    let j = i + 1;
+    while (j < calls.length && calls.t[j] === t && calls.m[j] === m && calls.txPlusOne[j] === 0) j++;
+    return j;
   }
 
   /** Runs one call against its view (or the store itself). */
@@ -539,24 +572,27 @@ export class StoreEngine {
     this.flush();
   }
 
-  private async dispatchTx(id: number, calls: Call[], arena?: ByteArena): Promise<WireResult[]> {
+  private async dispatchTx(id: number, calls: MessageCalls): Promise<WireResult[] | ResultsWriter> {
     const tx = this.tx;
     if (!tx || tx.id !== id) {
-      const why = this.deadTx.get(id) ?? new LarderError('BAD_VALUE', `transaction ${id} is not open`);
-      return calls.map(() => [0, toWire(why)]);
+      const why = toWire(this.deadTx.get(id) ?? new LarderError('BAD_VALUE', `transaction ${id} is not open`));
+      return Array.from({ length: calls.length }, () => [0, why] as WireResult);
     }
-    const results: WireResult[] = [];
-    for (const call of calls) {
+    const out = new ResultsWriter(calls.length);
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls.call(i);
       if (call.tx !== id) {
-        results.push([0, { code: 'BAD_VALUE', message: 'a message mixes transaction and non-transaction calls' }]);
+        out.error({ code: 'BAD_VALUE', message: 'a message mixes transaction and non-transaction calls' });
         continue;
       }
       if (this.tx !== tx) {
-        results.push([0, toWire(tx.aborted ?? new LarderError('BAD_VALUE', `transaction ${id} is not open`))]);
+        out.error(toWire(tx.aborted ?? new LarderError('BAD_VALUE', `transaction ${id} is not open`)));
         continue;
       }
       if (call.t === 'store' && call.m === 'txCommit') {
-        results.push(await this.commitTx(tx));
+        const r = await this.commitTx(tx);
+        if (r[0] === 1) out.undefined();
+        else out.error(r[1]);
         continue;
       }
       if (call.t === 'store' && call.m === 'txRollback') {
@@ -564,8 +600,8 @@ export class StoreEngine {
         tx.batch.rollback();
         this.tx = null;
         tx.end();
-    this.flush();
-        results.push(OK_UNDEFINED);
+        this.flush();
+        out.undefined();
         continue;
       }
       // A failing call inside a transaction undoes only itself; the caller decides what next
@@ -574,16 +610,16 @@ export class StoreEngine {
       this.events = tx.events;
       const evMark = tx.events.length;
       try {
-        results.push([1, encodeResult(this.run(call, tx.batch), arena)]);
+        writeResult(out, this.run(call, tx.batch));
       } catch (e) {
         tx.batch.rollbackTo(mark);
         tx.events.length = evMark;
-        results.push([0, toWire(e)]);
+        out.error(toWire(e));
       }
       this.events = [];
     }
     this.opsServed += calls.length;
-    return results;
+    return out;
   }
 
   private async commitTx(tx: ActiveTx): Promise<WireResult> {
@@ -703,19 +739,37 @@ const SHARE_BYTES = { shareBytes: true } as const;
 const RELAXED_GROUP_MS = 4;
 
 /**
- * Encodes a view's result for the wire (into `arena` when given); a result the codec cannot carry
- * is a view bug. Called right after the view method returns, before any other engine call, so a
- * result may hold views of engine memory (values.get returns its stored bytes that way).
+ * Encodes a view's result for the wire; a result the codec cannot carry is a view bug. Called
+ * right after the view method returns, before any other engine call, so a result may hold views
+ * of engine memory (values.get returns its stored bytes that way).
  */
-function encodeResult(v: unknown, arena?: ByteArena): Uint8Array {
+function encodeResult(v: unknown): Uint8Array {
   if (v === undefined) return OK_UNDEFINED[1] as Uint8Array;
   // An Encoded result (a stored value) encodes as its bytes: copy them without the codec's walk.
-  if (v instanceof Encoded) return arena === undefined ? v.bytes.slice() : arena.copy(v.bytes);
+  if (v instanceof Encoded) return v.bytes.slice();
   try {
-    return encodeValue(v, arena);
+    return encodeValue(v);
   } catch (e) {
-    throw new LarderError('INTERNAL', `result cannot be encoded: ${(e as Error).message}`);
+    throw unencodable(e);
   }
+}
+
+/** Writes a view's result to the message's results, as encodeResult encodes it (and when). */
+function writeResult(out: ResultsWriter, v: unknown): void {
+  try {
+    out.value(v);
+  } catch (e) {
+    throw unencodable(e);
+  }
+}
+
+function unencodable(e: unknown): LarderError {
+  return new LarderError('INTERNAL', `result cannot be encoded: ${(e as Error).message}`);
+}
+
+/** The answer to every call of a message reaching a closed store. */
+function closedResults(name: string, n: number): WireResult[] {
+  return Array.from({ length: n }, () => [0, { code: 'CLOSED', message: `store "${name}" is closed` }] as WireResult);
 }
 
 function toLarder(e: unknown): LarderError {

@@ -12,7 +12,8 @@
  * str = varint(byte length) + WTF-8 bytes. Varints are unsigned LEB128, at most 2^53 - 1.
  */
 import { StringCache } from '../codec/string-cache.js';
-import { type ValueWriter, decodeValue, encodeValue } from '../codec/value.js';
+import { Encoded, ValueWriter, decodeValue, encodeValue } from '../codec/value.js';
+import { T_UNDEFINED } from '../codec/tags.js';
 import { putVarint, varintSize } from '../codec/varint.js';
 import { readWtf8, writeWtf8 } from '../codec/wtf8.js';
 import { LarderError } from '../errors.js';
@@ -169,20 +170,78 @@ export function isPackedCalls(x: unknown): x is Uint8Array {
 
 /** The calls of a packed message; each `a` is a view into `bytes`. Throws CORRUPT when malformed. */
 export function unpackCalls(bytes: Uint8Array): Call[] {
-  const r = new Reader(bytes);
-  const n = r.varint();
-  if (n > bytes.length) throw bad('call count');
-  const calls: Call[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const t = r.str();
-    const m = r.str();
-    const tx = r.varint();
-    const start = r.span();
-    const a = bytes.subarray(start, r.p);
-    calls[i] = tx === 0 ? { t, m, a } : { t, m, a, tx: tx - 1 };
-  }
-  if (r.p !== bytes.length) throw bad('trailing bytes');
+  const c = MessageCalls.fromPacked(bytes);
+  const calls: Call[] = new Array(c.length);
+  for (let i = 0; i < c.length; i++) calls[i] = c.call(i);
   return calls;
+}
+
+/**
+ * The calls of one message, as the worker runs them: names and transaction per call, and where
+ * each call's encoded arguments lie, with no object or view per call until `call(i)` asks for one
+ * (a run of 100k `values.get` is served from the offsets: see View.packedRuns).
+ */
+export class MessageCalls {
+  /** Call i's target and method (strings, in a well-formed message). */
+  readonly t: unknown[];
+  readonly m: unknown[];
+  /** Call i's transaction id + 1, 0 for none (packed messages only; a list has call(i).tx). */
+  readonly txPlusOne: Float64Array;
+  /** Call i's encoded arguments are `bytes[starts[i], ends[i])` (packed messages only). */
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+
+  private constructor(
+    /** The packed message, or null for a list of calls. */
+    readonly bytes: Uint8Array | null,
+    readonly length: number,
+    private readonly list: Call[] | null,
+  ) {
+    this.t = new Array(length);
+    this.m = new Array(length);
+    const packed = bytes !== null ? length : 0;
+    this.txPlusOne = new Float64Array(packed);
+    this.starts = new Uint32Array(packed);
+    this.ends = new Uint32Array(packed);
+  }
+
+  /** A list of calls as it came (not packed: every call runs the general way). */
+  static fromList(calls: Call[]): MessageCalls {
+    const c = new MessageCalls(null, calls.length, calls);
+    for (let i = 0; i < calls.length; i++) {
+      c.t[i] = calls[i]?.t;
+      c.m[i] = calls[i]?.m;
+    }
+    return c;
+  }
+
+  /** The calls of a packed message, checked whole before any runs. Throws CORRUPT when malformed. */
+  static fromPacked(bytes: Uint8Array): MessageCalls {
+    const r = new Reader(bytes);
+    const n = r.varint();
+    if (n > bytes.length) throw bad('call count');
+    const c = new MessageCalls(bytes, n, null);
+    for (let i = 0; i < n; i++) {
+      c.t[i] = r.str();
+      c.m[i] = r.str();
+      c.txPlusOne[i] = r.varint();
+      if (r.p > 0xffffffff) throw bad('message too large');
+      c.starts[i] = r.span();
+      c.ends[i] = r.p;
+    }
+    if (r.p !== bytes.length) throw bad('trailing bytes');
+    return c;
+  }
+
+  /** Call i as an object; a packed call's `a` is a view into the message. */
+  call(i: number): Call {
+    if (this.list !== null) return this.list[i];
+    const t = this.t[i] as string;
+    const m = this.m[i] as string;
+    const a = this.bytes!.subarray(this.starts[i], this.ends[i]);
+    const tx = this.txPlusOne[i];
+    return tx === 0 ? { t, m, a } : { t, m, a, tx: tx - 1 };
+  }
 }
 
 /**
@@ -219,6 +278,131 @@ export function packResults(results: WireResult[]): Uint8Array | undefined {
   }
   return out;
 }
+
+/**
+ * Gathers a message's results, in call order, straight into their packed form: no array, arena
+ * copy or view per result, and no second pass to pack them. Should a result need changing after
+ * it was written (a failed commit, txBegin's id), or an error not encode, the results so far
+ * become a list (`list()`) and stay one: rare paths, and they end as packResults would.
+ */
+export class ResultsWriter {
+  private readonly w: ValueWriter;
+  /** The results as a list, once the packed form was given up (see class comment). */
+  private asList: WireResult[] | null = null;
+  /** Results written. */
+  count = 0;
+  /** Where the first result starts in `w`. */
+  private readonly bodyStart: number;
+
+  /** A writer for the results of `n` calls. */
+  constructor(private readonly n: number) {
+    this.w = new ValueWriter(n > 1 ? 4096 : 64);
+    this.w.byte(MAGIC);
+    this.w.byte(KIND_RESULTS);
+    this.w.varint(n);
+    this.bodyStart = this.w.pos;
+  }
+
+  /** The next result is the encoding `mem[start, end)`. */
+  encoded(mem: Uint8Array, start: number, end: number): void {
+    this.count++;
+    if (this.asList !== null) {
+      this.asList.push([1, mem.slice(start, end)]);
+      return;
+    }
+    const w = this.w;
+    w.byte(1);
+    w.varint(end - start);
+    w.rawRange(mem, start, end);
+    // Room for the rest at the size of the first results: no doubling through 100k of them.
+    if (this.count === PRESIZE_AFTER) w.presize(this.bodyStart, PRESIZE_AFTER, this.n);
+  }
+
+  /** The next result is undefined. */
+  undefined(): void {
+    this.encoded(UNDEFINED_BYTES, 0, 1);
+  }
+
+  /**
+   * The next result is `v`, encoded with the value codec (an Encoded as its bytes). A value the
+   * codec cannot carry throws, with nothing written: the caller reports it as the call's error.
+   */
+  value(v: unknown): void {
+    if (v === undefined) return this.undefined();
+    if (v instanceof Encoded) return this.encoded(v.bytes, 0, v.bytes.length);
+    if (this.asList !== null) {
+      const b = encodeValue(v);
+      this.count++;
+      this.asList.push([1, b]);
+      return;
+    }
+    const w = this.w;
+    const mark = w.pos;
+    w.byte(1);
+    const len = w.beginLength();
+    try {
+      w.value(v);
+    } catch (e) {
+      w.pos = mark;
+      throw e;
+    }
+    w.endLength(len);
+    this.count++;
+  }
+
+  /** The next result is an error. */
+  error(e: WireError): void {
+    if (this.asList === null) {
+      const w = this.w;
+      const mark = w.pos;
+      w.byte(0);
+      const len = w.beginLength();
+      try {
+        w.value(e);
+        w.endLength(len);
+        this.count++;
+        return;
+      } catch {
+        // Details the codec cannot carry: the results go as a list (see packResults).
+        w.pos = mark;
+        this.list();
+      }
+    }
+    this.asList!.push([0, e]);
+    this.count++;
+  }
+
+  /** The results as a list, to read or change in place; from now on the writer keeps a list. */
+  list(): WireResult[] {
+    if (this.asList === null) {
+      const w = this.w;
+      // The header's count is the final one; the results so far are rewritten under their own.
+      const head = new ValueWriter(16);
+      head.byte(MAGIC);
+      head.byte(KIND_RESULTS);
+      head.varint(this.count);
+      const bytes = new Uint8Array(head.pos + w.pos - this.bodyStart);
+      bytes.set(head.buf.subarray(0, head.pos));
+      bytes.set(w.buf.subarray(this.bodyStart, w.pos), head.pos);
+      this.asList = unpackResults(bytes);
+    }
+    return this.asList;
+  }
+
+  /** The packed results (or the list, when they could not be packed). */
+  finish(): Uint8Array | WireResult[] {
+    if (this.count !== this.n) throw new LarderError('INTERNAL', `${this.count} results for ${this.n} calls`);
+    if (this.asList !== null) return packResults(this.asList) ?? this.asList;
+    // An exact-size buffer: posting a view would clone the writer's whole buffer.
+    return this.w.buf.slice(0, this.w.pos);
+  }
+}
+
+/** After how many results ResultsWriter sizes its buffer for all of them. */
+const PRESIZE_AFTER = 32;
+
+/** The encoding of undefined. */
+const UNDEFINED_BYTES = new Uint8Array([T_UNDEFINED]);
 
 /** True when `x` is a packed list of results. */
 export function isPackedResults(x: unknown): x is Uint8Array {
