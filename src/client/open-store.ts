@@ -41,15 +41,19 @@ function connectWorker(): WorkerApi {
   return remote;
 }
 
+/** Messages from this size up are transferred, not cloned (see transferring). */
+const TRANSFER_BYTES = 64 * 1024;
+
 /**
- * `api` whose dispatch hands a packed message's buffer over to the worker instead of copying it:
+ * `api` whose dispatch hands a big packed message's buffer over to the worker instead of copying it:
  * CallQueue makes that buffer for the one message (exact size, nothing else holds it) and never
  * reads it again, and a bulk call's message is megabytes that structured cloning copies once
  * more. Not for the leader-election api, which may send a message again to a new leader.
  */
 function transferring(api: WorkerApi): WorkerApi {
-  const dispatch: WorkerApi['dispatch'] = (conn, calls, rid) =>
-    api.dispatch(conn, calls instanceof Uint8Array && calls.byteOffset === 0 && calls.byteLength === calls.buffer.byteLength ? Comlink.transfer(calls, [calls.buffer]) : calls, rid);
+  // Only big messages: copying a few hundred bytes is cheaper than handing a buffer over.
+  const big = (calls: unknown): calls is Uint8Array => calls instanceof Uint8Array && calls.byteLength >= TRANSFER_BYTES && calls.byteOffset === 0 && calls.byteLength === calls.buffer.byteLength;
+  const dispatch: WorkerApi['dispatch'] = (conn, calls, rid) => api.dispatch(conn, big(calls) ? Comlink.transfer(calls, [calls.buffer]) : calls, rid);
   return new Proxy(api, { get: (target, prop) => (prop === 'dispatch' ? dispatch : (target as unknown as Record<PropertyKey, unknown>)[prop]) });
 }
 
