@@ -1,14 +1,14 @@
 /**
  * Tree.swapRecords (engine treeSwapMany): puts a record list and returns what each record
  * replaced in one call per chunk. Checked against the two-call path it replaces
- * (getManyOfRecords, then putRecords), with keys put twice in one list (also across a chunk
+ * (getManyOfRecords, then a put of each record), with keys put twice in one list (also across a chunk
  * boundary), WriteBatch rollbacks, bad lists (nothing written) and an engine failure part way.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine, loadEngine } from '../src/core/engine.js';
 import { Tree } from '../src/core/tree.js';
 import { MAX_KEY } from '../src/core/status.js';
-import { valueListEntries, type RecordList } from '../src/core/records.js';
+import { recordEntries, valueListEntries, type RecordList } from '../src/core/records.js';
 import { Keyspace } from '../src/keyspace/keyspace.js';
 import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { concatBytes } from '../src/bytes.js';
@@ -44,7 +44,7 @@ function swap(t: Tree, list: RecordList): { prev: Uint8Array; added: number } {
 }
 
 describe('Tree.swapRecords', () => {
-  it('writes what putRecords writes and returns what getManyOfRecords read, for distinct keys over several chunks', () => {
+  it('writes what putMany writes and returns what getManyOfRecords read, for distinct keys over several chunks', () => {
     const rand = rng(1);
     const a = Tree.create(engine);
     const b = Tree.create(engine);
@@ -56,7 +56,7 @@ describe('Tree.swapRecords', () => {
     const order = Array.from({ length: 3000 }, (_, i) => i).sort(() => rand() - 0.5);
     const list = recordList(order.map((i) => [bytes(`k${i}`), new Uint8Array(1000 + (i % 7)).fill(i & 0xff)]));
     const expected = b.getManyOfRecords(list);
-    const addedB = b.putRecords(list);
+    const addedB = b.putMany(recordEntries(list));
     const { prev, added } = swap(a, list);
     expect(hex(prev)).toBe(hex(expected));
     expect(added).toBe(addedB);

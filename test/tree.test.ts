@@ -542,7 +542,7 @@ describe('Tree: memory', () => {
 });
 
 describe('Tree: record lists', () => {
-  it('putRecords writes like putMany and getManyOfRecords reads what it replaces, across several chunks', () => {
+  it('swapRecords writes like putMany and getManyOfRecords reads what it replaces, across several chunks', () => {
     const t = Tree.create(engine);
     const ref = Tree.create(engine);
     for (let i = 0; i < 3000; i += 3) {
@@ -558,12 +558,12 @@ describe('Tree: record lists', () => {
       const i = Number(new TextDecoder().decode(k).slice(1));
       return i % 3 === 0 ? `old${i}` : undefined;
     }));
-    expect(t.putRecords(list)).toBe(2000);
+    expect(t.swapRecords(list, [])).toBe(2000);
     ref.putMany(entries);
     expect([...t.range({})].map(([k, v]) => `${hex(k)}=${hex(v)}`)).toEqual([...ref.range({})].map(([k, v]) => `${hex(k)}=${hex(v)}`));
     expect(new TextDecoder().decode(t.get(bytes('k7')))).toBe('again');
     check(t);
-    expect(t.putRecords({ bytes: new Uint8Array(0), count: 0 })).toBe(0);
+    expect(t.swapRecords({ bytes: new Uint8Array(0), count: 0 }, [])).toBe(0);
     t.free();
     ref.free();
   });
@@ -579,7 +579,7 @@ describe('Tree: record lists', () => {
       [recordList([[bytes('d'), bytes('4')], [new Uint8Array(MAX_KEY + 1), bytes('x')]]), 'TOO_LARGE'],
     ];
     for (const [list, code] of bad) {
-      expect(() => t.putRecords(list)).toThrow(expect.objectContaining({ code }));
+      expect(() => t.swapRecords(list, [])).toThrow(expect.objectContaining({ code }));
       expect(() => t.getManyOfRecords(list)).toThrow(expect.objectContaining({ code }));
     }
     expect([...t.range({})].map(([k]) => new TextDecoder().decode(k))).toEqual(['a']);

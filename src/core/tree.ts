@@ -544,22 +544,9 @@ export class Tree {
     return parts.length === 1 ? parts[0]! : concatBytes(parts);
   }
 
-  /** Puts every record of a record list, in order (later records win); returns how many keys were new. */
-  putRecords(list: RecordList): number {
-    const what = 'Tree.putRecords';
-    const h = this.handle(what);
-    const runs = recordRuns(what, list, CHUNK_BYTES);
-    const e = this.engine;
-    let added = 0;
-    for (let r = 0, first = 0; r < runs.length; first = runs[r]!, r += 2) {
-      this.copyRun(list, first, runs[r]!);
-      added += e.check(e.x.treePutMany(h, runs[r + 1]!, runs[r]! - first), what);
-    }
-    return added;
-  }
-
   /**
-   * putRecords that also reports what it replaced: pushes to `prev`, as each engine call returns,
+   * Puts every record of a record list, in order (later records win), and reports what it
+   * replaced: pushes to `prev`, as each engine call returns,
    * the value list (`[vlen i32, -1 = absent][value]`, see valueListEntries) of the values its
    * records replaced, in list order; for a key put twice the second record's is the first one's
    * value, so undoing the records newest first restores every key to its value before the call.
