@@ -14,7 +14,7 @@
  * reports it as always. A document whose `_id` is not its first field (the page appends a
  * generated one) has its `_id` field moved first, as prepareDoc does.
  */
-import { decodeValueAt } from '../../codec/value.js';
+import { decodeValueAt, fieldSelector } from '../../codec/value.js';
 import { KeyBuilder } from '../../keys/encode.js';
 import { MAX_DEPTH } from '../../codec/limits.js';
 import { T_ARRAY, T_BYTES, T_DATE, T_F64, T_FALSE, T_HOLE, T_NINT, T_NULL, T_OBJECT, T_OID, T_SMALL, T_STR, T_TRUE, T_UINT, T_UNDEFINED } from '../../codec/tags.js';
@@ -238,8 +238,8 @@ interface PackedInsert {
   fieldEnd: Uint32Array;
 }
 
-/** Encoded names of the selected fields (length byte, then the bytes), while parsing. */
-let selected: Uint8Array[] = [];
+/** Encoded names of the selected fields (as object keys: varint length, then the bytes), while parsing. */
+let selected: readonly Uint8Array[] = [];
 
 /** Index of the selected field whose encoded name starts at `p`, or -1. */
 function selectedAt(p: number): number {
@@ -318,7 +318,8 @@ function parse(args: Uint8Array, fieldsOf: (coll: string) => string[]): PackedIn
   } catch {
     throw NO;
   }
-  selected = fieldsOf(coll).map((f) => Uint8Array.from([f.length, ...Array.from(f, (c) => c.charCodeAt(0))]));
+  // A name's encoding as an object key, the bytes the walk compares (codec fieldSelector).
+  selected = fieldSelector(fieldsOf(coll)).keys;
   if (src[at++] !== T_ARRAY) throw NO;
   const n = varint();
   if (n > src.length - at) throw NO;
@@ -537,5 +538,10 @@ export function insertManyPacked(ctx: ViewContext, args: Uint8Array): unknown {
     selected = [];
   }
   const w = new Writer(ctx, p.coll, true);
-  return insertManyResult(w, new PackedSource(p, w.indexes, fields), p.ordered);
+  try {
+    return insertManyResult(w, new PackedSource(p, w.indexes, fields), p.ordered);
+  } finally {
+    // scalarKey reads through the walk's state: drop the message it points at.
+    src = new Uint8Array(0);
+  }
 }

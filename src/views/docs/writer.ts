@@ -46,20 +46,14 @@ export function prepareInsert(raw: unknown): { doc: Doc; bytes: Uint8Array } {
 class IdSet {
   private readonly set = new Set<string>();
 
-  private static bytesKey(b: Uint8Array, start: number, end: number): string {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
-    return s;
-  }
-
   /** True when an _id with key bytes `b[start, end)` was added. */
   has(b: Uint8Array, start: number, end: number): boolean {
-    return this.set.has(IdSet.bytesKey(b, start, end));
+    return this.set.has(latin1(b.subarray(start, end)));
   }
 
   /** Adds the _id with key bytes `b[start, end)`. */
   add(b: Uint8Array, start: number, end: number): void {
-    this.set.add(IdSet.bytesKey(b, start, end));
+    this.set.add(latin1(b.subarray(start, end)));
   }
 }
 
