@@ -110,7 +110,7 @@ describe('docs differential vs mingo', () => {
 
   it('a leading $group reads only the fields it names, and still sees the whole document when it asks', async () => {
     const c = store.collection(`g${++seq}`);
-    const ds = Array.from({ length: 60 }, (_, i) => ({ _id: i, city: ['Paris', 'Rome', 'Oslo'][i % 3], age: 20 + (i % 7), n: { x: i % 5, y: [i, i + 1] }, pad: 'x'.repeat(i % 11), 'a.b': i }));
+    const ds = Array.from({ length: 60 }, (_, i) => ({ _id: i, city: ['Paris', 'Rome', 'Oslo'][i % 3], age: 20 + (i % 7), n: { x: i % 5, y: [i, i + 1] }, pad: 'x'.repeat(i % 11), 'a.b': i, ...(i % 8 === 7 ? {} : { mix: [1, '1', 1.5, null, { a: 1 }, true, -2][i % 8] }) }));
     await c.insertMany(clone(ds));
     const pipelines: Record<string, unknown>[][] = [
       [{ $group: { _id: '$city', n: { $sum: 1 }, avg: { $avg: '$age' }, xs: { $addToSet: '$n.x' } } }],
@@ -119,6 +119,12 @@ describe('docs differential vs mingo', () => {
       [{ $group: { _id: null, odd: { $push: { $getField: 'a.b' } } } }],
       [{ $group: { _id: { $mod: ['$age', 2] }, ys: { $push: { $arrayElemAt: ['$n.y', 1] } }, lit: { $first: { $literal: '$pad' } } } }, { $sort: { _id: 1 } }],
       [{ $match: { age: { $gte: 22 } } }, { $group: { _id: '$city', s: { $sum: '$n.x' } } }],
+      // Group keys of every type: strings, integers, fractions, null and missing (one group), objects, booleans.
+      [{ $group: { _id: '$mix', n: { $sum: 1 }, ages: { $push: '$age' } } }],
+      // A filter the scan tests on the whole document, and one answered by sorting and cutting first.
+      [{ $match: { $expr: { $gt: ['$age', '$n.x'] } } }, { $group: { _id: '$city', n: { $sum: 1 } } }],
+      [{ $match: { age: { $lt: 25 } } }, { $sort: { pad: -1, _id: 1 } }, { $limit: 7 }, { $group: { _id: '$city', ids: { $push: '$_id' } } }],
+      [{ $match: { _id: { $in: [3, 4, 5, 40] } } }, { $group: { _id: '$mix', ids: { $addToSet: '$_id' } } }],
     ];
     for (const p of pipelines) {
       const norm = (r: unknown[]): string[] => r.map((d) => canon(d, true)).sort();

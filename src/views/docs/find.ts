@@ -13,7 +13,7 @@ import { docPrefix } from './keys.js';
 import { plan, type Plan } from './planner.js';
 import { compileProjection } from './projection.js';
 import { compileFilter, filterFields } from './query/matcher.js';
-import { execute, MATCH_ALL, type Found } from './scan.js';
+import { execute, MATCH_ALL, visitMatches, type Found } from './scan.js';
 import { parseSort, sortDocs } from './sort.js';
 import { positionalIndex } from './update/upsert.js';
 import { isPlainObject, type Doc } from './util.js';
@@ -87,6 +87,24 @@ function runPlanned(ctx: ViewContext, q: PlannedQuery): QueryRun {
   if (sortedInMemory) sortDocs(found, sort, (f) => f.doc);
   if (skip || limit) found = found.slice(skip, limit ? skip + limit : undefined);
   return { found, plan: p, keysExamined: r.keysExamined, docsExamined: r.docsExamined, sortedInMemory };
+}
+
+/**
+ * Runs a query and hands each matching document to `visit` (see visitMatches) instead of
+ * collecting them: mem[start, end) are its stored bytes, in place for a collection scan, and
+ * `doc` the whole document when testing it decoded it. With a sort, skip or limit the matches are
+ * collected, ordered and cut first, then visited. Nothing happens when the collection does not exist.
+ */
+export function visitQuery(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions, visit: (mem: Uint8Array, start: number, end: number, doc: Doc | undefined) => void): void {
+  const q = planQuery(ctx, coll, filter, opts);
+  if (!q) return;
+  if (q.sort || q.skip || q.limit) {
+    for (const f of runPlanned(ctx, q).found) visit(f.bytes, 0, f.bytes.length, undefined);
+    return;
+  }
+  const proven = q.plan.exact === true;
+  const fields = proven ? undefined : filterFields(q.filter);
+  visitMatches(ctx, q.prefix, q.plan, proven ? MATCH_ALL : q.pred, fields && fieldSelector(fields), visit);
 }
 
 /**

@@ -3,14 +3,14 @@
  * estimatedDocumentCount, distinct, aggregate and explain. Each is one synchronous call, so it
  * reads one consistent state of the keyspace.
  */
-import { decodeFields, fieldSelector, type Encoded } from '../../codec/value.js';
+import { decodeFields, decodeValue, fieldSelector, type Encoded } from '../../codec/value.js';
 import { compareValues } from '../../keys/compare.js';
 import { prefixSuccessor } from '../../keys/encode.js';
 import { LarderError } from '../../errors.js';
 import type { ViewContext } from '../view.js';
 import { compilePipeline, type PipelineEnv } from './aggregate/pipeline.js';
 import { getMore, killCursors, openCursor, type Batch } from './cursor.js';
-import { countQuery, explainQuery, findDocs, findForWire, runQuery, type QueryOptions } from './find.js';
+import { countQuery, explainQuery, findDocs, findForWire, runQuery, visitQuery, type QueryOptions } from './find.js';
 import { checkName, docPrefix } from './keys.js';
 import { keyValues } from './paths.js';
 import { isPlainObject, splitPath, type Doc } from './util.js';
@@ -114,12 +114,18 @@ export function aggregateDocs(ctx: ViewContext, coll: unknown, pipeline: unknown
   if (q.sort !== undefined && stageName(pipeline[i]) === '$limit' && typeof (pipeline[i] as Doc).$limit === 'number') q.limit = (pipeline[i++] as Doc).$limit as number;
   const rest = compilePipeline(pipeline.slice(i), pipelineEnv(ctx));
   if (q.limit !== undefined && (!Number.isInteger(q.limit) || q.limit <= 0)) throw new LarderError('BAD_QUERY', '$limit must be a positive integer');
-  const found = runQuery(ctx, name, q.filter, q).found;
   // A pipeline that starts (after the planner's part) with $group reads only the fields its
-  // expressions name: decode just those from each document instead of the whole document.
+  // expressions name: decode just those from each document, in place as the scan passes it,
+  // instead of copying out and decoding whole documents.
   const fields = isPlainObject(pipeline[i]) && stageName(pipeline[i]) === '$group' ? referencedFields((pipeline[i] as Doc).$group) : undefined;
   const sel = fields && fieldSelector(fields);
-  const docs = sel ? found.map((f) => decodeFields(f.bytes, 0, f.bytes.length, sel) ?? f.doc) : found.map((f) => f.doc);
+  let docs: Doc[];
+  if (sel) {
+    docs = [];
+    visitQuery(ctx, name, q.filter, q, (mem, start, end, doc) => {
+      docs.push(doc ?? decodeFields(mem, start, end, sel) ?? (decodeValue(mem.subarray(start, end)) as Doc));
+    });
+  } else docs = runQuery(ctx, name, q.filter, q).found.map((f) => f.doc);
   const vars = isPlainObject(o.let) ? { ...o.let } : {};
   return rest(docs, vars);
 }

@@ -157,26 +157,14 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pre
     return { found, keysExamined, docsExamined };
   }
   if (!plan.index) {
-    // Ranges over 'D' keys: tested in place in engine memory (no engine call happens in the
-    // visitor), and only a match is copied out, so a scan allocates per match, not per document.
     // Matches are copied into shared chunks (an ArrayBuffer per document made a full scan slower
     // than the batch copies of a range iterator).
-    const countKeys = plan.stage !== 'COLLSCAN';
     const arena = new ByteArena(256 * 1024);
-    let stop = false;
-    for (const r of plan.ranges) {
-      ctx.ks.forEachRaw(r, (mem, ko, kl, vo, vl) => {
-        if (countKeys) keysExamined++;
-        docsExamined++;
-        const t = test(mem, vo, vo + vl);
-        if (t === false) return true;
-        found.push(new Found(arena.copy(mem.subarray(vo, vo + vl)), arena.copy(mem.subarray(ko, ko + kl)), t === true ? undefined : t));
-        stop = found.length >= stopAfter;
-        return !stop;
-      });
-      if (stop) break;
-    }
-    return { found, keysExamined, docsExamined };
+    const r = scanDocRanges(ctx, plan, test, (mem, ko, kl, vo, vl, t) => {
+      found.push(new Found(arena.copy(mem.subarray(vo, vo + vl)), arena.copy(mem.subarray(ko, ko + kl)), t === true ? undefined : t));
+      return found.length < stopAfter;
+    });
+    return { found, keysExamined: r.keysExamined, docsExamined: r.docsExamined };
   }
   // An index scan: the entries' _ids (read in place: the key's components are skipped, not
   // decoded) give the documents' keys, fetched a chunk at a time in one engine call each.
@@ -269,6 +257,60 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pre
     if (dks.length && fetch(dks, false)) return { found, keysExamined, docsExamined };
   }
   return { found, keysExamined, docsExamined };
+}
+
+/**
+ * Walks a plan without an index (ranges over 'D' keys), testing each document in place in engine
+ * memory and handing the matches to `onMatch` (false stops the walk). No engine call happens in
+ * the visitor, so nothing is copied or allocated for a document that does not match.
+ */
+function scanDocRanges(
+  ctx: ViewContext,
+  plan: Plan,
+  test: (mem: Uint8Array, start: number, end: number) => Doc | boolean,
+  onMatch: (mem: Uint8Array, ko: number, kl: number, vo: number, vl: number, t: Doc | true) => boolean,
+): { keysExamined: number; docsExamined: number } {
+  const countKeys = plan.stage !== 'COLLSCAN';
+  let keysExamined = 0;
+  let docsExamined = 0;
+  let stop = false;
+  for (const r of plan.ranges) {
+    ctx.ks.forEachRaw(r, (mem, ko, kl, vo, vl) => {
+      if (countKeys) keysExamined++;
+      docsExamined++;
+      const t = test(mem, vo, vo + vl);
+      if (t === false) return true;
+      stop = !onMatch(mem, ko, kl, vo, vl, t);
+      return !stop;
+    });
+    if (stop) break;
+  }
+  return { keysExamined, docsExamined };
+}
+
+/**
+ * Runs `plan` (no limit) like execute, but hands each matching document to `visit` instead of
+ * collecting it: the stored bytes mem[start, end), and the document when testing it decoded it
+ * whole. A plan without an index passes the bytes in place in engine memory, valid only during
+ * the call (`visit` must neither keep them nor call the engine), so a scan that folds documents
+ * into a small answer (a $group) copies and keeps nothing per document.
+ */
+export function visitMatches(
+  ctx: ViewContext,
+  docPrefix: Uint8Array,
+  plan: Plan,
+  pred: Predicate,
+  sel: FieldSelector | undefined,
+  visit: (mem: Uint8Array, start: number, end: number, doc: Doc | undefined) => void,
+): void {
+  if (plan.index || plan.stage === 'OR' || plan.stage === 'IDHACK') {
+    for (const f of execute(ctx, docPrefix, plan, pred, Infinity, sel).found) visit(f.bytes, 0, f.bytes.length, undefined);
+    return;
+  }
+  scanDocRanges(ctx, plan, tester(pred, sel), (mem, _ko, _kl, vo, vl, t) => {
+    visit(mem, vo, vo + vl, t === true ? undefined : t);
+    return true;
+  });
 }
 
 /**

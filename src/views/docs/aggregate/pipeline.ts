@@ -53,13 +53,6 @@ function ctxFor(doc: unknown, vars: Record<string, unknown>, now: number): ExprC
   return { root: doc, cur: doc, vars, now: new Date(now) };
 }
 
-/** A string that is equal for group keys MongoDB considers equal (strings and small ints take a shortcut). */
-function groupKey(v: unknown, kb: KeyBuilder): string {
-  if (typeof v === 'string') return 's' + v;
-  if (typeof v === 'number' && Number.isInteger(v) && !Object.is(v, -0)) return 'n' + v;
-  return 'k' + latin1(kb.reset().add(v === undefined ? null : v).view());
-}
-
 function compileStage(name: string, arg: unknown, env: PipelineEnv): Stage {
   switch (name) {
     case '$match': {
@@ -231,27 +224,56 @@ function group(arg: unknown, env: PipelineEnv): Stage {
     });
   return (docs, vars) => {
     const kb = new KeyBuilder(64);
-    const groups = new Map<string, { id: unknown; states: unknown[] }>();
+    // Strings and small integers (most group keys) are looked up by value in maps of their own;
+    // other values by their order-preserving key encoding (equal for values MongoDB groups together).
+    const byString = new Map<string, GroupState>();
+    const byInt = new Map<number, GroupState>();
+    const byKey = new Map<string, GroupState>();
+    const groups: GroupState[] = [];
+    // One context for every document: expressions evaluate synchronously and keep no context.
+    const c = ctxFor(undefined, vars, env.now);
     for (const d of docs) {
-      const c = ctxFor(d, vars, env.now);
+      c.root = c.cur = d;
       let id = idEv(c);
       if (id === undefined) id = null;
-      const key = groupKey(id, kb);
-      let g = groups.get(key);
-      if (!g) {
-        g = { id, states: accs.map(([, a]) => a.init()) };
-        groups.set(key, g);
+      let g: GroupState | undefined;
+      if (typeof id === 'string') {
+        g = byString.get(id);
+        if (!g) byString.set(id, (g = newGroup(id, groups)));
+      } else if (typeof id === 'number' && Number.isInteger(id) && !Object.is(id, -0)) {
+        g = byInt.get(id);
+        if (!g) byInt.set(id, (g = newGroup(id, groups)));
+      } else {
+        const key = latin1(kb.reset().add(id).view());
+        g = byKey.get(key);
+        if (!g) byKey.set(key, (g = newGroup(id, groups)));
       }
-      for (let i = 0; i < accs.length; i++) g.states[i] = accs[i]![1].add(g.states[i], accs[i]![1].ev(c));
+      const states = g.states;
+      for (let i = 0; i < accs.length; i++) {
+        const a = accs[i]![1];
+        states[i] = a.add(states[i], a.ev(c));
+      }
     }
     const out: Doc[] = [];
-    for (const g of groups.values()) {
+    for (const g of groups) {
       const o: Doc = { _id: g.id };
       accs.forEach(([k, a], i) => setOwn(o, k, a.result(g.states[i])));
       out.push(o);
     }
     return out;
   };
+
+  function newGroup(id: unknown, groups: GroupState[]): GroupState {
+    const g = { id, states: accs.map(([, a]) => a.init()) };
+    groups.push(g);
+    return g;
+  }
+}
+
+/** One group of a $group: its _id and each accumulator's state. */
+interface GroupState {
+  id: unknown;
+  states: unknown[];
 }
 
 function unwind(arg: unknown): Stage {
