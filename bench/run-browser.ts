@@ -22,7 +22,7 @@
  * same for `store.collection()` against Dexie, LokiJS and mingo; a part whose result count differs
  * from the page's oracle comes back with `error`, shown in its row instead of a figure.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { CHROMIUM_ARGS, executablePath } from '../scripts/chromium.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -181,6 +181,7 @@ class Bench {
       timer = setTimeout(() => reject(new Error(`timed out after ${EVAL_TIMEOUT_MS / 1000} s`)), EVAL_TIMEOUT_MS);
     });
     try {
+      await this.quiet();
       return await Promise.race([this.page.evaluate(([n, p]) => window.bench.run(n, p), [name, params] as const), timeout]);
     } catch (e) {
       const msg = ((e as Error).message ?? String(e)).split('\n')[0];
@@ -192,11 +193,81 @@ class Bench {
     }
   }
 
+  /**
+   * Waits (at most QUIET_MAX_MS) until the browser's processes have been nearly idle for
+   * QUIET_WINDOW_MS, so a run does not pay for the work an earlier run left behind: the storage
+   * service deleting and compacting a destroyed database of 100,000 records, a terminated
+   * worker's heap, a peer's idle-time GC. Every side gets the same wait.
+   */
+  private async quiet(): Promise<void> {
+    const t0 = performance.now();
+    let prev = browserCpuTicks(this.profile);
+    let quietSince = t0;
+    while (performance.now() - t0 < QUIET_MAX_MS) {
+      await sleep(QUIET_STEP_MS);
+      const cur = browserCpuTicks(this.profile);
+      const now = performance.now();
+      // More than QUIET_SHARE of one core in this step: not quiet yet.
+      if (cur - prev > (QUIET_SHARE * CLOCK_TICKS * (now - quietSince)) / 1000 + 1) quietSince = now;
+      prev = cur;
+      if (now - quietSince >= QUIET_WINDOW_MS) {
+        if (VERBOSE) log(`quiet after ${(now - t0).toFixed(0)} ms`);
+        return;
+      }
+      if (cur === 0) return; // no /proc (not Linux): nothing to watch
+    }
+    if (VERBOSE) log(`the browser was still busy after ${QUIET_MAX_MS} ms; measuring anyway`);
+  }
+
   /** Closes the browser and deletes the profile. */
   async close(): Promise<void> {
     await this.ctx?.close().catch(() => {});
     rmSync(this.profile, { recursive: true, force: true });
   }
+}
+
+/** Most the driver waits for a quiet browser before a run, the quiet time it wants, and how often it looks. */
+const QUIET_MAX_MS = 10_000;
+const QUIET_WINDOW_MS = 300;
+const QUIET_STEP_MS = 100;
+/** The share of one core the browser's processes may use and still count as quiet. */
+const QUIET_SHARE = 0.1;
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks per second. */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time (user + system, in clock ticks) used so far by the browser launched on `profile` and
+ * every process below it (renderers, workers' processes, the storage and network services); 0
+ * where /proc cannot be read.
+ */
+function browserCpuTicks(profile: string): number {
+  let procs: Array<{ pid: number; ppid: number; ticks: number }>;
+  const inTree = new Set<number>();
+  try {
+    procs = [];
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const pid = Number(name);
+        procs.push({ pid, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+        if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(`--user-data-dir=${profile}`)) inTree.add(pid);
+      } catch {
+        // The process ended while being read.
+      }
+    }
+  } catch {
+    return 0;
+  }
+  if (inTree.size === 0) return 0;
+  // Parents come before children in pid order almost always; repeat until nothing is added.
+  for (let added = true; added; ) {
+    added = false;
+    for (const p of procs) if (!inTree.has(p.pid) && inTree.has(p.ppid)) (inTree.add(p.pid), (added = true));
+  }
+  return procs.reduce((sum, p) => (inTree.has(p.pid) ? sum + p.ticks : sum), 0);
 }
 
 function sleep(ms: number): Promise<void> {
