@@ -1134,3 +1134,112 @@ export function decodeFields(bytes: Uint8Array, start: number, end: number, sel:
 // decodeFields reads many documents in place in one buffer (engine memory): one DataView for it.
 let fieldsDv: DataView | null = null;
 let fieldsDvSrc: Uint8Array | null = null;
+
+/** locatePath's answer when a part of the path is absent, or the path runs into a scalar. */
+export const PATH_MISSING = -1;
+/** locatePath's answer when the path runs into an array before its last part (MongoDB then looks into every element). */
+export const PATH_THROUGH_ARRAY = -2;
+
+/**
+ * Where the value at a dotted path of the encoded document bytes[start, end) begins (the offset
+ * of its tag), without decoding anything: each of `path`'s parts is an object key as stored (see
+ * FieldSelector.keys) looked up in the object the previous part reached. PATH_MISSING when a part
+ * is absent or the path runs into anything but an object (MongoDB's missing), PATH_THROUGH_ARRAY
+ * when it runs into an array first. Throws CORRUPT on malformed bytes before the value (the
+ * value itself is checked by whatever reads it).
+ */
+export function locatePath(bytes: Uint8Array, start: number, end: number, path: readonly Uint8Array[]): number {
+  let pos = start;
+  for (let p = 0; p < path.length; p++) {
+    const tag = bytes[pos];
+    if (tag === T_ARRAY) return PATH_THROUGH_ARRAY;
+    if (tag !== T_OBJECT) return PATH_MISSING;
+    const k = path[p]!;
+    const kl = k.length;
+    // The field count, then each field: its key (varint byte length, bytes), its value.
+    let n = bytes[pos + 1]!;
+    pos += 2;
+    if (n >= 0x80) {
+      pos = skipped(bytes, pos - 1, -1);
+      n = lastVarint;
+    }
+    let found = false;
+    for (let i = 0; i < n; i++) {
+      let b = 0;
+      while (b < kl && bytes[pos + b] === k[b]) b++;
+      if (b === kl) {
+        pos += kl;
+        found = true;
+        break;
+      }
+      // A key under 128 bytes and the usual scalars are skipped here; anything else by skipAny.
+      const len = bytes[pos]!;
+      if (len < 0x80) pos += 1 + len;
+      else pos = skipped(bytes, pos, -1) + lastVarint;
+      const t = bytes[pos]!;
+      if (t >= T_SMALL || t <= T_TRUE) pos += 1;
+      else if (t === T_STR && bytes[pos + 1]! < 0x80) pos += 2 + bytes[pos + 1]!;
+      else if (t === T_F64 || t === T_DATE) pos += 9;
+      else pos = skipped(bytes, pos, 1);
+      if (pos > end) corrupt('truncated input');
+    }
+    if (!found) return PATH_MISSING;
+  }
+  if (pos >= end) corrupt('truncated input');
+  return pos;
+}
+
+/** The varint skipped() read last, when it read one. */
+let lastVarint = 0;
+
+/**
+ * The offset just past what starts at bytes[pos]: one value (skipAny) when `depth` > 0; one varint
+ * when it is -1 (its value in lastVarint). Runs the codec's own reader, so it checks what it skips.
+ */
+function skipped(bytes: Uint8Array, pos: number, depth: number): number {
+  const prevSrc = src;
+  const prevAt = at;
+  src = bytes;
+  at = pos;
+  try {
+    if (depth < 0) lastVarint = readUvarint();
+    else skipAny(depth);
+    return at;
+  } finally {
+    src = prevSrc;
+    at = prevAt;
+  }
+}
+
+/**
+ * The number encoded at bytes[off] (a value's tag, as locatePath finds it): small, varint and
+ * float numbers; undefined for any other type, a bigint included.
+ */
+export function numberAt(bytes: Uint8Array, off: number): number | undefined {
+  const tag = bytes[off]!;
+  if (tag >= T_SMALL) return tag & 0x7f;
+  if (tag === T_F64) {
+    if (off + 9 > bytes.length) corrupt('truncated input');
+    if (numberDvSrc !== bytes) {
+      numberDv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      numberDvSrc = bytes;
+    }
+    return numberDv!.getFloat64(off + 1, true);
+  }
+  if (tag !== T_UINT && tag !== T_NINT) return undefined;
+  const prevSrc = src;
+  const prevAt = at;
+  src = bytes;
+  at = off + 1;
+  try {
+    const m = readUvarint();
+    return tag === T_NINT ? -m : m;
+  } finally {
+    src = prevSrc;
+    at = prevAt;
+  }
+}
+
+// numberAt reads many documents in place in one buffer (engine memory): one DataView for it.
+let numberDv: DataView | null = null;
+let numberDvSrc: Uint8Array | null = null;

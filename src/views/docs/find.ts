@@ -13,7 +13,8 @@ import { docPrefix } from './keys.js';
 import { plan, type Plan } from './planner.js';
 import { compileProjection } from './projection.js';
 import { compileFilter, filterFields } from './query/matcher.js';
-import { execute, MATCH_ALL, visitMatches, type Found } from './scan.js';
+import { compileByteTest } from './query/bytes.js';
+import { execute, MATCH_ALL, visitMatches, type DocFilter, type Found } from './scan.js';
 import { parseSort, sortDocs } from './sort.js';
 import { positionalIndex } from './update/upsert.js';
 import { isPlainObject, type Doc } from './util.js';
@@ -75,13 +76,18 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
   return runPlanned(ctx, q);
 }
 
+/** How the scan of `q` tests a document (see DocFilter). */
+function docFilter(q: PlannedQuery): DocFilter {
+  // Documents the plan's keys already prove matching are not decoded to be tested again.
+  if (q.plan.exact === true) return { pred: MATCH_ALL };
+  const fields = filterFields(q.filter);
+  return { pred: q.pred, sel: fields && fieldSelector(fields), bytes: compileByteTest(q.filter) };
+}
+
 function runPlanned(ctx: ViewContext, q: PlannedQuery): QueryRun {
   const { plan: p, sort, skip, limit } = q;
   const canStop = limit > 0 && (!sort || p.sorted);
-  // Documents the plan's keys already prove matching are not decoded to be tested again.
-  const proven = p.exact === true;
-  const fields = proven ? undefined : filterFields(q.filter);
-  const r = execute(ctx, q.prefix, p, proven ? MATCH_ALL : q.pred, canStop ? skip + limit : Infinity, fields && fieldSelector(fields));
+  const r = execute(ctx, q.prefix, p, docFilter(q), canStop ? skip + limit : Infinity);
   let found = r.found;
   const sortedInMemory = !!sort && !p.sorted;
   if (sortedInMemory) sortDocs(found, sort, (f) => f.doc);
@@ -102,9 +108,7 @@ export function visitQuery(ctx: ViewContext, coll: string, filter: unknown, opts
     for (const f of runPlanned(ctx, q).found) visit(f.bytes, 0, f.bytes.length, undefined);
     return;
   }
-  const proven = q.plan.exact === true;
-  const fields = proven ? undefined : filterFields(q.filter);
-  visitMatches(ctx, q.prefix, q.plan, proven ? MATCH_ALL : q.pred, fields && fieldSelector(fields), visit);
+  visitMatches(ctx, q.prefix, q.plan, docFilter(q), visit);
 }
 
 /**

@@ -11,6 +11,7 @@ import { docCacheFor } from './doc-cache.js';
 import { latin1 } from './indexes.js';
 import type { Plan } from './planner.js';
 import type { Predicate } from './query/matcher.js';
+import { MATCH, UNDECIDED, type ByteTest } from './query/bytes.js';
 import type { Doc } from './util.js';
 
 /**
@@ -54,24 +55,38 @@ export interface ScanResult {
 }
 
 /**
- * How a scan tests a stored document against the filter: `sel` names the top-level fields the
- * filter reads (compiled from it by filterFields), so only those are decoded for the test and a
- * document that fails it is never decoded whole; without `sel` (a filter that may read anything,
- * like $expr) the whole document is decoded. With MATCH_ALL nothing is decoded.
+ * How a scan tests a stored document against a query's filter: `pred` is the compiled filter;
+ * `sel` names the top-level fields it reads (compiled by filterFields), so only those are decoded
+ * for the test and a document that fails it is never decoded whole (without `sel`, a filter that
+ * may read anything like $expr, the whole document is decoded); `bytes` decides what it can from
+ * the encoded bytes first (see compileByteTest), so most documents are not decoded at all. With
+ * MATCH_ALL as `pred` nothing is tested.
  */
-function tester(pred: Predicate, sel: FieldSelector | undefined): (mem: Uint8Array, start: number, end: number) => Doc | boolean {
+export interface DocFilter {
+  pred: Predicate;
+  sel?: FieldSelector;
+  bytes?: ByteTest;
+}
+
+/** The test of stored documents for `f`: false, true (matches, not decoded) or the decoded document (matches). */
+function tester(f: DocFilter): (mem: Uint8Array, start: number, end: number) => Doc | boolean {
+  const { pred, sel, bytes } = f;
   if (pred === MATCH_ALL) return () => true;
-  if (sel) {
-    return (mem, start, end) => {
-      const part = decodeFields(mem, start, end, sel);
-      if (part !== undefined) return pred(part);
-      const doc = decodeValue(mem.subarray(start, end)) as Doc;
-      return pred(doc) ? doc : false;
-    };
-  }
+  const decoded = sel
+    ? (mem: Uint8Array, start: number, end: number): Doc | boolean => {
+        const part = decodeFields(mem, start, end, sel);
+        if (part !== undefined) return pred(part);
+        const doc = decodeValue(mem.subarray(start, end)) as Doc;
+        return pred(doc) ? doc : false;
+      }
+    : (mem: Uint8Array, start: number, end: number): Doc | boolean => {
+        const doc = decodeValue(mem.subarray(start, end)) as Doc;
+        return pred(doc) ? doc : false;
+      };
+  if (!bytes) return decoded;
   return (mem, start, end) => {
-    const doc = decodeValue(mem.subarray(start, end)) as Doc;
-    return pred(doc) ? doc : false;
+    const r = bytes(mem, start, end);
+    return r === UNDECIDED ? decoded(mem, start, end) : r === MATCH;
   };
 }
 
@@ -79,15 +94,14 @@ function tester(pred: Predicate, sel: FieldSelector | undefined): (mem: Uint8Arr
 const FETCH_CHUNK = 256;
 
 /**
- * Runs `plan`, keeping documents that satisfy `pred`; stops after `stopAfter` matches when given.
- * `sel` (see tester) lets the test decode only the fields the filter reads.
+ * Runs `plan`, keeping documents that pass `filter`; stops after `stopAfter` matches when given.
  */
-export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pred: Predicate, stopAfter = Infinity, sel?: FieldSelector): ScanResult {
+export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, filter: DocFilter, stopAfter = Infinity): ScanResult {
   const found: Found[] = [];
   let keysExamined = 0;
   let docsExamined = 0;
   if (stopAfter <= 0) return { found, keysExamined, docsExamined };
-  const test = tester(pred, sel);
+  const test = tester(filter);
   /** Tests one stored document (bytes owned by the caller); true when the scan should stop. */
   const consider = (key: Uint8Array, bytes: Uint8Array): boolean => {
     docsExamined++;
@@ -98,7 +112,7 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, pre
   if (plan.stage === 'OR') {
     const seen = new Set<string>();
     for (const b of plan.branches ?? []) {
-      const r = execute(ctx, docPrefix, b, pred, Infinity, sel);
+      const r = execute(ctx, docPrefix, b, filter, Infinity);
       keysExamined += r.keysExamined;
       docsExamined += r.docsExamined;
       for (const f of r.found) {
@@ -299,15 +313,14 @@ export function visitMatches(
   ctx: ViewContext,
   docPrefix: Uint8Array,
   plan: Plan,
-  pred: Predicate,
-  sel: FieldSelector | undefined,
+  filter: DocFilter,
   visit: (mem: Uint8Array, start: number, end: number, doc: Doc | undefined) => void,
 ): void {
   if (plan.index || plan.stage === 'OR' || plan.stage === 'IDHACK') {
-    for (const f of execute(ctx, docPrefix, plan, pred, Infinity, sel).found) visit(f.bytes, 0, f.bytes.length, undefined);
+    for (const f of execute(ctx, docPrefix, plan, filter, Infinity).found) visit(f.bytes, 0, f.bytes.length, undefined);
     return;
   }
-  scanDocRanges(ctx, plan, tester(pred, sel), (mem, _ko, _kl, vo, vl, t) => {
+  scanDocRanges(ctx, plan, tester(filter), (mem, _ko, _kl, vo, vl, t) => {
     visit(mem, vo, vo + vl, t === true ? undefined : t);
     return true;
   });
