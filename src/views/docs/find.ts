@@ -78,8 +78,9 @@ export function runQuery(ctx: ViewContext, coll: string, filter: unknown, opts: 
 
 /** How the scan of `q` tests a document (see DocFilter). */
 function docFilter(q: PlannedQuery): DocFilter {
-  // Documents the plan's keys already prove matching are not decoded to be tested again.
-  if (q.plan.exact === true) return { pred: MATCH_ALL };
+  // Documents the plan's keys already prove matching, and every document for an empty filter,
+  // are not tested at all.
+  if (q.plan.exact === true || q.filter === undefined || q.filter === null || (isPlainObject(q.filter) && Object.keys(q.filter).length === 0)) return { pred: MATCH_ALL };
   const fields = filterFields(q.filter);
   return { pred: q.pred, sel: fields && fieldSelector(fields), bytes: compileByteTest(q.filter) };
 }
