@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeValue, Encoded } from '../src/codec/value.js';
 import { loadEngine, type Engine } from '../src/core/engine.js';
 import { encodeCompound, skipKeyComponents, type Direction } from '../src/keys/encode.js';
-import { Keyspace } from '../src/keyspace/keyspace.js';
+import { Keyspace, WRITTEN_MAX } from '../src/keyspace/keyspace.js';
 import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { docCacheBytes, docCacheFor, MAX_BYTES } from '../src/views/docs/doc-cache.js';
 import { docsView } from '../src/views/docs/index.js';
@@ -142,7 +142,7 @@ describe('queries through the cache', () => {
       ];
       const check = (): void => {
         for (const q of queries) {
-          // The first read after a write fills nothing, the second fills, the third is served.
+          // Repeated reads: served from the cache, refreshed from the write log after each write.
           for (let rep = 0; rep < 3; rep++) {
             const got = decodeAll(call<unknown[]>('find', 'c', q.filter, q.opts));
             expect(byId(got)).toEqual(byId(q.want()));
@@ -173,6 +173,118 @@ describe('queries through the cache', () => {
         expect(inside.length).toBe([...model.values()].filter((d) => d.b === 'x' && d._id !== 'k2').length);
       });
       check();
+    } finally {
+      ks.free();
+    }
+  });
+
+  it('stay right when the cache is refreshed from the write log of the keyspace instead of emptied', () => {
+    // Random small writes of every kind between reads, so cached documents are refreshed or
+    // dropped one by one (Keyspace.takeWritten); now and then a write too big for the log
+    // (WRITTEN_MAX), after which the caches start over. Every read is checked against a model.
+    type D = { _id: number; a: number; b: string; u?: number };
+    const op = fc.oneof(
+      fc.record({ k: fc.constant('insert' as const), id: fc.integer({ min: 0, max: 60 }), a: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ k: fc.constant('update' as const), id: fc.integer({ min: 0, max: 60 }), a: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ k: fc.constant('replace' as const), id: fc.integer({ min: 0, max: 60 }), a: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ k: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 60 }) }),
+      fc.record({ k: fc.constant('dupe' as const), id: fc.integer({ min: 0, max: 60 }) }),
+      fc.record({ k: fc.constant('rollback' as const), a: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ k: fc.constant('other' as const), id: fc.integer({ min: 0, max: 60 }) }),
+      fc.record({ k: fc.constant('bulk' as const) }),
+      fc.record({ k: fc.constant('read' as const), a: fc.integer({ min: 0, max: 9 }), ids: fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 6 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => {
+        const { ks, call, batch } = docsStore();
+        try {
+          const model = new Map<number, D>();
+          call('createIndex', 'c', { a: 1 });
+          call('createIndex', 'c', { u: 1 }, { unique: true, sparse: true });
+          call('createIndex', 'o', { a: 1 });
+          const seed: D[] = Array.from({ length: 40 }, (_, i) => ({ _id: i, a: i % 10, b: 's' + i }));
+          call('insertMany', 'c', seed);
+          call('insertMany', 'o', seed.map((d) => ({ ...d, b: 'other' })));
+          for (const d of seed) model.set(d._id, { ...d });
+          let bulkN = 1000;
+          const read = (a: number, ids: number[]): void => {
+            for (let rep = 0; rep < 2; rep++) {
+              const byA = decodeAll(call<unknown[]>('find', 'c', { a: { $gte: a, $lte: a + 2 } }));
+              expect(byId(byA)).toEqual(byId([...model.values()].filter((d) => d.a >= a && d.a <= a + 2)));
+              const got = decodeAll(call<unknown[]>('find', 'c', { _id: { $in: ids } }));
+              expect(byId(got)).toEqual(byId(ids.filter((i, j) => ids.indexOf(i) === j && model.has(i)).map((i) => model.get(i)!)));
+            }
+          };
+          read(0, [0, 1, 2]);
+          for (const o of ops) {
+            if (o.k === 'insert') {
+              if (model.has(o.id)) continue;
+              call('insertOne', 'c', { _id: o.id, a: o.a, b: 'i' });
+              model.set(o.id, { _id: o.id, a: o.a, b: 'i' });
+            } else if (o.k === 'update') {
+              call('updateOne', 'c', { _id: o.id }, { $set: { a: o.a } });
+              const d = model.get(o.id);
+              if (d) d.a = o.a;
+            } else if (o.k === 'replace') {
+              call('replaceOne', 'c', { _id: o.id }, { a: o.a, b: 'r' });
+              if (model.has(o.id)) model.set(o.id, { _id: o.id, a: o.a, b: 'r' });
+            } else if (o.k === 'delete') {
+              call('deleteOne', 'c', { _id: o.id });
+              model.delete(o.id);
+            } else if (o.k === 'dupe') {
+              // A unique-index violation part way through: the call fails and is undone whole.
+              if (!model.has(o.id) || !model.has((o.id + 1) % 61)) continue;
+              // As the worker runs a call: its batch is rolled back when it throws.
+              const b = new WriteBatch(ks);
+              expect(() => {
+                try {
+                  m.updateMany({ ks, batch: b, now: Date.now(), emit: () => {} }, 'c', { _id: { $in: [o.id, (o.id + 1) % 61] } }, { $set: { u: 7 } });
+                } catch (e) {
+                  b.rollback();
+                  throw e;
+                }
+              }).toThrow(/duplicate key/i);
+              const undone = decodeAll(call<unknown[]>('find', 'c', { u: 7 }));
+              expect(undone.length).toBe(0);
+            } else if (o.k === 'rollback') {
+              batch((ctx) => {
+                m.updateMany(ctx, 'c', {}, { $set: { a: o.a } });
+                m.deleteOne(ctx, 'c', { _id: 3 });
+                const inside = decodeAll(m.find(ctx, 'c', { a: { $gte: o.a, $lte: o.a } }) as unknown[]);
+                expect(inside.length).toBe([...model.keys()].filter((k) => k !== 3).length);
+              });
+            } else if (o.k === 'other') {
+              call('updateOne', 'o', { _id: o.id }, { $set: { a: 99 } });
+            } else if (o.k === 'bulk') {
+              // More documents than the write log holds: the caches start over.
+              const docs = Array.from({ length: WRITTEN_MAX + 10 }, (_, i) => ({ _id: bulkN + i, a: 100, b: 'bulk' }));
+              call('insertMany', 'c', docs);
+              call('deleteMany', 'c', { a: 100 });
+              bulkN += WRITTEN_MAX + 10;
+            } else read(o.a, o.ids);
+          }
+          read(0, [...model.keys()].slice(0, 10));
+        } finally {
+          ks.free();
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('stay right after a write of more documents than the write log holds', () => {
+    const { ks, call } = docsStore();
+    try {
+      const n = WRITTEN_MAX + 100;
+      call('createIndex', 'c', { a: 1 });
+      call('insertMany', 'c', Array.from({ length: n }, (_, i) => ({ _id: i, a: 1 })));
+      // Filled and served: every document is cached.
+      for (let rep = 0; rep < 2; rep++) expect(decodeAll(call<unknown[]>('find', 'c', { a: { $gte: 0 } })).length).toBe(n);
+      // The last documents written are past the log's room: the caches must start over.
+      call('updateMany', 'c', {}, { $set: { a: 2 } });
+      for (let rep = 0; rep < 2; rep++) expect(decodeAll(call<unknown[]>('find', 'c', { a: { $gte: 0 } })).every((d) => d.a === 2)).toBe(true);
+      call('deleteMany', 'c', { _id: { $gte: 100 } });
+      for (let rep = 0; rep < 2; rep++) expect(decodeAll(call<unknown[]>('find', 'c', { a: { $gte: 0 } })).length).toBe(100);
     } finally {
       ks.free();
     }

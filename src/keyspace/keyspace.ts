@@ -12,7 +12,13 @@
 import type { Engine } from '../core/engine.js';
 import { Table } from '../core/table.js';
 import { Tree, type RangeOptions, type RawVisitor } from '../core/tree.js';
-import { RECORD_HEADER, type RecordList } from '../core/records.js';
+import { RECORD_HEADER, recordEntries, type RecordList } from '../core/records.js';
+
+/**
+ * Most keys of one tag remembered between two takeWritten calls; past it the tag's log only says
+ * "too many" (a bulk write), and its watcher starts over as it would without a log.
+ */
+export const WRITTEN_MAX = 4096;
 
 
 /** The engine-backed map of byte keys to byte values. */
@@ -46,6 +52,42 @@ export class Keyspace {
     let s = 0;
     for (let i = 0; i < 256; i++) s += v[i]!;
     return s;
+  }
+
+  /**
+   * written[t]: copies of the keys with tag t written or deleted since the watcher last took
+   * them; undefined while nobody watches tag t, null once more than WRITTEN_MAX were.
+   */
+  private readonly written: Array<Uint8Array[] | null | undefined> = new Array(256).fill(undefined);
+
+  /**
+   * From now on, remembers which keys with tag `tag` are written or deleted (undo included, up to
+   * WRITTEN_MAX between two takeWritten calls), so a read cache of that tag can refresh just those
+   * entries after a write instead of starting over.
+   */
+  watchWrites(tag: number): void {
+    if (this.written[tag & 0xff] === undefined) this.written[tag & 0xff] = [];
+  }
+
+  /**
+   * The keys with tag `tag` written or deleted since the last call (copies, in write order,
+   * repeats possible), or undefined when there were more than WRITTEN_MAX or nobody watches the
+   * tag; remembering starts over. A cache that takes them after seeing tagVersion change, and
+   * refreshes those keys, is as current as one refilled from scratch.
+   */
+  takeWritten(tag: number): Uint8Array[] | undefined {
+    const w = this.written[tag & 0xff];
+    if (w === undefined) return undefined;
+    this.written[tag & 0xff] = [];
+    return w ?? undefined;
+  }
+
+  /** Remembers a write of `key` (tag `tag`) for its watcher, if any. */
+  private noteWritten(tag: number, key: Uint8Array): void {
+    const w = this.written[tag];
+    if (!w) return;
+    if (w.length >= WRITTEN_MAX) this.written[tag] = null;
+    else w.push(key.slice());
   }
 
   private constructor(engine: Engine, pointTags: Iterable<number>) {
@@ -94,7 +136,9 @@ export class Keyspace {
 
   /** Stores `value` at `key` without undo; use a WriteBatch for anything a caller can see fail. */
   putRaw(key: Uint8Array, value: Uint8Array): void {
-    this.tagVersion[key.length > 0 ? key[0] : 0]++;
+    const tag = key.length > 0 ? key[0] : 0;
+    this.tagVersion[tag]++;
+    if (this.written[tag]) this.noteWritten(tag, key);
     const t = this.tableOf(key);
     if (t !== undefined) t.put(key, value);
     else this.tree.put(key, value);
@@ -108,6 +152,7 @@ export class Keyspace {
     for (const e of entries) {
       const tag = e[0].length > 0 ? e[0][0] : 0;
       this.tagVersion[tag]++;
+      if (this.written[tag]) this.noteWritten(tag, e[0]);
       if (e[0].length > 0 && this.tables[tag] !== undefined) ((byTag ??= [])[tag] ??= []).push(e);
       else (ordered ??= []).push(e);
     }
@@ -140,8 +185,23 @@ export class Keyspace {
     const tags = keyTagsOf(list);
     if (!this.inTree(tags)) return false;
     this.touchTags(tags);
+    this.noteWrittenRecords(tags, list);
     this.tree.swapRecords(list, prev);
     return true;
+  }
+
+  /** Remembers the keys of a record list whose tags (keyTagsOf) are watched; a long list is "too many" at once. */
+  private noteWrittenRecords(tags: Uint8Array, list: RecordList): void {
+    let watched = false;
+    for (let tag = 0; tag < 256; tag++) {
+      const w = this.written[tag];
+      if (!tags[tag] || !w) continue;
+      // Without reading the list: more records than the log has room for overflow it anyway.
+      if (w.length + list.count > WRITTEN_MAX) this.written[tag] = null;
+      else watched = true;
+    }
+    if (!watched) return;
+    for (const [k] of recordEntries(list)) if (k.length > 0 && this.written[k[0]!]) this.noteWritten(k[0]!, k);
   }
 
   /** Changes the version of every tag flagged in `tags` (keyTagsOf). */
@@ -154,7 +214,9 @@ export class Keyspace {
 
   /** Removes `key` without undo; true when it was present. */
   deleteRaw(key: Uint8Array): boolean {
-    this.tagVersion[key.length > 0 ? key[0] : 0]++;
+    const tag = key.length > 0 ? key[0] : 0;
+    this.tagVersion[tag]++;
+    if (this.written[tag]) this.noteWritten(tag, key);
     const t = this.tableOf(key);
     return t !== undefined ? t.delete(key) : this.tree.delete(key);
   }

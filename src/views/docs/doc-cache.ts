@@ -7,10 +7,13 @@
  *
  * The keyspace stays the truth. Entries are added when documents are read and trusted only while
  * Keyspace.tagVersion[DOC_TAG] is unchanged: any write of a document of any collection (an undo,
- * a rollback and a recovery included) bumps it, and the next read starts over with an empty cache.
- * A read-mostly collection is served from memory; a write never has to know what is cached. A
- * collection's cache fills from its second read after a write on (DocCache.filling), so reads
- * that alternate with writes do not pay for filling it.
+ * a rollback and a recovery included) bumps it. The next read then brings the caches up to date
+ * from the keyspace's log of the document keys written since (Keyspace.watchWrites): each of
+ * those keys that is cached gets its stored bytes as they are now, or is dropped. A write never
+ * has to know what is cached, and a few writes do not cost the documents read before them. When
+ * the log overflowed (a bulk write of more than WRITTEN_MAX documents), the caches start over
+ * empty, and a collection's cache fills again from its second read on (DocCache.filling), so
+ * reads that alternate with bulk writes do not pay for filling it.
  *
  * What is cached is only ever read: the bytes are the engine's copies (Tree.getMany), and every
  * consumer decodes them (decodeValue copies), copies them onto the wire (the worker's
@@ -34,6 +37,9 @@ export const MAX_BYTES = 32 * 1024 * 1024;
  * 19-byte keys): about 480 bytes per cached document in all, so ~375 beyond the bytes.
  */
 export const ENTRY_OVERHEAD = 384;
+
+/** The value of a dropped entry (never handed out: lookups pass over it). */
+const EMPTY = new Uint8Array(0);
 
 /** The table of an empty cache: one empty slot, so a lookup ends at once. */
 const NO_SLOTS = new Int32Array(2);
@@ -99,8 +105,13 @@ export class DocCache {
    */
   filling = false;
 
-  /** A cache of a collection whose 'D' keys start with `prefixLen` bytes of prefix. */
-  constructor(private readonly owner: CacheSet, readonly prefixLen: number) {}
+  /** The length of the collection's 'D' prefix: its keys are prefix + encoded _id. */
+  readonly prefixLen: number;
+
+  /** A cache of the collection whose 'D' keys start with `prefix`. */
+  constructor(private readonly owner: CacheSet, readonly prefix: Uint8Array) {
+    this.prefixLen = prefix.length;
+  }
 
   /** Number of entries. */
   get size(): number {
@@ -151,6 +162,23 @@ export class DocCache {
       while (j < n && ids[at + j] === mem[start + j]) j++;
       if (j === n) return e;
     }
+  }
+
+  /**
+   * Brings the entry of `key` (a 'D' key of this collection) up to date after a write: `value` is
+   * its stored bytes now, undefined when it was deleted. Nothing for a key not cached.
+   */
+  refresh(key: Uint8Array, value: Uint8Array | undefined): void {
+    const e = this.find(key, this.prefixLen, key.length);
+    if (e < 0) return;
+    if (value !== undefined && this.owner.reserve(Math.max(0, value.length - this.vals[e]!.length))) {
+      this.vals[e] = value;
+      return;
+    }
+    // Dropped: a length no _id has makes every lookup pass over it; the slot stays so the probe
+    // chains through it stay intact. Its bytes stay counted until the caches start over.
+    this.idWords[5 * e] = -1;
+    this.vals[e] = EMPTY;
   }
 
   /** The 'D' key of entry `e`. */
@@ -246,14 +274,20 @@ class CacheSet {
   /** By the collection's 'D' prefix (as a latin1 string). */
   private readonly colls = new Map<string, DocCache>();
 
-  constructor(private readonly ks: Keyspace) {}
+  constructor(private readonly ks: Keyspace) {
+    ks.watchWrites(DOC_TAG);
+  }
 
   /** The cache of the collection whose 'D' keys start with `prefix`, current. */
   cache(prefix: Uint8Array): DocCache {
     const v = this.ks.tagVersion[DOC_TAG]!;
     if (v !== this.version) {
-      this.colls.clear();
-      this.bytes = 0;
+      const written = this.ks.takeWritten(DOC_TAG);
+      if (written && this.colls.size > 0) this.refresh(written);
+      else if (!written) {
+        this.colls.clear();
+        this.bytes = 0;
+      }
       this.version = v;
     }
     const name = latin1(prefix);
@@ -263,8 +297,25 @@ class CacheSet {
       c.filling = true;
       return c;
     }
-    this.colls.set(name, new DocCache(this, prefix.length));
+    this.colls.set(name, new DocCache(this, prefix.slice()));
     return this.colls.get(name)!;
+  }
+
+  /** Brings every cache up to date with the document keys written since the last read (Keyspace.takeWritten). */
+  private refresh(written: Uint8Array[]): void {
+    if (written.length === 0) return;
+    const now = this.ks.getMany(written);
+    for (const c of this.colls.values()) {
+      if (c.size === 0) continue;
+      const p = c.prefix;
+      for (let i = 0; i < written.length; i++) {
+        const k = written[i]!;
+        // Prefixes end in a terminated name, so no collection's prefix starts another's.
+        let j = 0;
+        while (j < p.length && k[j] === p[j]) j++;
+        if (j === p.length && k.length > j) c.refresh(k, now[i]);
+      }
+    }
   }
 
   /** Takes `n` bytes of the budget; false (nothing taken) when they do not fit. */
