@@ -6,13 +6,15 @@
  * Each call is framed and its arguments encoded straight into the queue's message buffer (the
  * packed form, src/worker/wire.ts) when it is made, and each result is decoded where it lies in
  * the reply: 100k calls in a tick make one message buffer, not an argument buffer per call, a
- * list of calls and a copy of it all.
+ * list of calls and a copy of it all. Each call's promise hangs off its message's one `done`
+ * promise and takes its result from there in call order (see replies.ts).
  */
 import { T_ARRAY } from '../codec/tags.js';
-import { ValueWriter, decodeValueAt } from '../codec/value.js';
-import { LarderError, isLarderError, type LarderErrorCode } from '../errors.js';
-import type { Call, WireError, WireResult } from '../worker/protocol.js';
-import { isPackedResults, packCallsFrom, resultSpans, writeCallHead } from '../worker/wire.js';
+import { ValueWriter } from '../codec/value.js';
+import { LarderError, isLarderError } from '../errors.js';
+import type { Call, WireResult } from '../worker/protocol.js';
+import { packCallsFrom, writeCallHead } from '../worker/wire.js';
+import { Replies, takeReply } from './replies.js';
 
 /**
  * Writes the encoding of a call's argument list (one array) into the message: for a caller that
@@ -20,24 +22,27 @@ import { isPackedResults, packCallsFrom, resultSpans, writeCallHead } from '../w
  */
 export type ArgsWriter = (w: ValueWriter) => void;
 
-type Settle = (v: unknown) => void;
-
 /**
- * The resolve and reject functions of each queued call, flat: call i's are `[2i]` and `[2i + 1]`
- * (no object per call: 100k calls in a tick kept 100k of them alive until the reply).
+ * What a call's arguments are given as: a list of JS values, an ArgsWriter, or a string standing
+ * for the one-argument list `[key]` (see callKey).
  */
-type Settlers = Settle[];
+type Args = unknown[] | ArgsWriter | string;
+
+type Settle = (v: unknown) => void;
 
 /** The calls of one message being gathered. */
 interface Segment {
   tx: number | undefined;
-  /** The calls' resolve/reject functions (see Settlers). */
-  items: Settlers;
+  /** Calls in the message. */
+  count: number;
   /** Packed: the calls' frames are `w.buf[start, end)`. Null for a plain list. */
   start: number;
   end: number;
   /** A plain list of calls, for a transaction id the packed form cannot carry. */
   calls: Call[] | null;
+  /** Resolves with the message's Replies; call i's promise is the i-th `done.then(takeReply)`. */
+  done: Promise<Replies>;
+  settle: (r: Replies) => void;
 }
 
 /** A call made while another call's arguments were being encoded (see call()). */
@@ -50,18 +55,13 @@ interface Nested {
   reject: Settle;
 }
 
-// The executor of every call's promise, shared (no closure per call): it hands the promise's
-// functions over through these two slots, read right after `new Promise` returns.
+// The executor of the promises made here, shared (no closure per promise): it hands the
+// promise's functions over through these two slots, read right after `new Promise` returns.
 let lastResolve: Settle = () => {};
 let lastReject: Settle = () => {};
 function takeSettlers(resolve: Settle, reject: Settle): void {
   lastResolve = resolve;
   lastReject = reject;
-}
-
-/** Rebuilds a LarderError (a real Error subclass) from its wire form. */
-export function fromWire(w: WireError): LarderError {
-  return new LarderError(w.code as LarderErrorCode, w.message, w.details);
 }
 
 /** The message buffer is kept from tick to tick unless a big message grew it past this. */
@@ -99,13 +99,25 @@ export class CallQueue {
    * the call as it is).
    */
   call<T = unknown>(t: string, m: string, a: unknown[] | ArgsWriter, tx?: number): Promise<T> {
+    return this.enqueue<T>(t, m, a, tx);
+  }
+
+  /**
+   * `call(t, m, [key], tx)` for the commonest call, one string argument (get, has, delete...):
+   * the same bytes and results, with no list made per call.
+   */
+  callKey<T = unknown>(t: string, m: string, key: string, tx?: number): Promise<T> {
+    return this.enqueue<T>(t, m, key, tx);
+  }
+
+  private enqueue<T>(t: string, m: string, a: Args, tx: number | undefined): Promise<T> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    const promise = new Promise<T>(takeSettlers as (resolve: (v: T) => void, reject: Settle) => void);
-    const resolve = lastResolve;
-    const reject = lastReject;
     if (this.writing) {
       // A getter of the value being encoded made this call: it was made first, so it goes first.
       // Its arguments are encoded on their own, now; the outer call places it (see below).
+      const promise = new Promise<T>(takeSettlers as (resolve: (v: T) => void, reject: Settle) => void);
+      const resolve = lastResolve;
+      const reject = lastReject;
       try {
         this.nested.push({ t, m, tx, args: encodeAlone(a), resolve, reject });
       } catch (e) {
@@ -144,24 +156,22 @@ export class CallQueue {
       else seg.end = mark;
       const nested = this.nested;
       this.nested = [];
-      for (const n of nested) this.place(n.t, n.m, n.tx, n.args, n.resolve, n.reject);
-      if (!ok) reject(withName(failed, t, m, a));
-      else if (frame) {
+      for (const n of nested) this.place(n.t, n.m, n.tx, n.args).then(n.resolve, n.reject);
+      if (!ok) return Promise.reject(withName(failed, t, m, a));
+      if (frame) {
         const s = this.segmentFor(tx);
         w.raw(frame);
-        this.add(s, resolve, reject);
-      } else this.place(t, m, tx, call!.a as Uint8Array, resolve, reject);
-      return promise;
+        return this.add(s) as Promise<T>;
+      }
+      return this.place(t, m, tx, call!.a as Uint8Array) as Promise<T>;
     }
     if (!ok) {
       w.pos = mark;
       if (this.segments.length > segCount) this.segments.length = segCount;
-      reject(withName(failed, t, m, a));
-      return promise;
+      return Promise.reject(withName(failed, t, m, a));
     }
     if (call) seg.calls!.push(call);
-    this.add(seg, resolve, reject);
-    return promise;
+    return this.add(seg) as Promise<T>;
   }
 
   /** Rejects every later call with `err` (the store was closed). */
@@ -174,7 +184,9 @@ export class CallQueue {
     const last = this.segments[this.segments.length - 1];
     if (last !== undefined && last.tx === tx) return last;
     const packable = tx === undefined || (Number.isSafeInteger(tx) && tx >= 0 && tx < Number.MAX_SAFE_INTEGER);
-    const seg: Segment = { tx, items: [], start: this.w.pos, end: this.w.pos, calls: packable ? null : [] };
+    const done = new Promise<Replies>(takeSettlers as (resolve: (r: Replies) => void, reject: Settle) => void);
+    const settle = lastResolve;
+    const seg: Segment = { tx, count: 0, start: this.w.pos, end: this.w.pos, calls: packable ? null : [], done, settle };
     this.segments.push(seg);
     return seg;
   }
@@ -199,23 +211,28 @@ export class CallQueue {
   }
 
   /** Queues a call whose arguments are already encoded. */
-  private place(t: string, m: string, tx: number | undefined, args: Uint8Array, resolve: Settle, reject: Settle): void {
+  private place(t: string, m: string, tx: number | undefined, args: Uint8Array): Promise<unknown> {
     const seg = this.segmentFor(tx);
     if (seg.calls === null) {
       this.head(t, m, tx === undefined ? 0 : tx + 1);
       this.w.varint(args.length);
       this.w.raw(args);
     } else seg.calls.push(tx === undefined ? { t, m, a: args } : { t, m, a: args, tx });
-    this.add(seg, resolve, reject);
+    return this.add(seg);
   }
 
-  private add(seg: Segment, resolve: Settle, reject: Settle): void {
+  /**
+   * Counts the call just written into `seg` and returns its promise: the next reaction on the
+   * segment's `done`, which takes the next result in call order (see replies.ts).
+   */
+  private add(seg: Segment): Promise<unknown> {
     if (seg.calls === null) seg.end = this.w.pos;
-    seg.items.push(resolve, reject);
+    seg.count++;
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.flush());
     }
+    return seg.done.then(takeReply);
   }
 
   private flush(): void {
@@ -224,16 +241,16 @@ export class CallQueue {
     this.segments = [];
     const w = this.w;
     for (const seg of segs) {
-      if (seg.items.length === 0) continue;
+      if (seg.count === 0) continue;
       // An exact-size buffer per message: posting a view would clone all of `w.buf`.
-      const msg = seg.calls ?? packCallsFrom(seg.items.length / 2, w.buf.subarray(seg.start, seg.end));
-      void this.deliver(seg.items, msg);
+      const msg = seg.calls ?? packCallsFrom(seg.count, w.buf.subarray(seg.start, seg.end));
+      void this.deliver(seg, msg);
     }
     w.pos = 0;
     if (w.buf.length > KEEP_BYTES) this.w = new ValueWriter(4096);
   }
 
-  private async deliver(items: Settlers, msg: Call[] | Uint8Array): Promise<void> {
+  private async deliver(seg: Segment, msg: Call[] | Uint8Array): Promise<void> {
     let reply: WireResult[] | Uint8Array;
     try {
       reply = await this.send(msg);
@@ -241,32 +258,29 @@ export class CallQueue {
       // Arguments were encoded in call(), so a message is only bytes and always clones: what
       // rejects here is the transport or the worker itself.
       const err = e instanceof LarderError ? e : new LarderError('CLOSED', `the worker is gone: ${(e as Error)?.message ?? e}`);
-      for (let i = 1; i < items.length; i += 2) items[i](err);
+      seg.settle(Replies.failed(err));
       return;
     }
-    if (isPackedResults(reply)) settlePacked(items, reply);
-    else settleList(items, reply);
+    seg.settle(Replies.of(seg.count, reply));
   }
 }
 
 /** An argument list's encoding error, named after the call; an ArgsWriter's errors are its own. */
-function withName(e: unknown, t: string, m: string, a: unknown[] | ArgsWriter): unknown {
+function withName(e: unknown, t: string, m: string, a: Args): unknown {
   if (typeof a === 'function') return e;
   return isLarderError(e) ? new LarderError(e.code, `${t}.${m}: ${e.message}`, e.details) : e;
 }
 
-function writeArgs(w: ValueWriter, a: unknown[] | ArgsWriter): void {
+function writeArgs(w: ValueWriter, a: Args): void {
+  if (typeof a === 'string') {
+    // `[key]` written without the general encoder: the same bytes as encoding the list.
+    w.arrayHeader(1);
+    w.string(a);
+    return;
+  }
   if (typeof a !== 'function') {
-    // One string argument (a key: get, has, delete...) is the common call: the same bytes as
-    // encoding `[s]`, written without the general encoder.
-    if (Array.isArray(a) && a.length === 1) {
-      const s = a[0];
-      if (typeof s === 'string') {
-        w.arrayHeader(1);
-        w.string(s);
-        return;
-      }
-    }
+    // A list of one string argument made by a caller of call(): as above.
+    if (Array.isArray(a) && a.length === 1 && typeof a[0] === 'string') return writeArgs(w, a[0]);
     w.value(a);
     return;
   }
@@ -277,56 +291,8 @@ function writeArgs(w: ValueWriter, a: unknown[] | ArgsWriter): void {
 }
 
 /** The encoding of an argument list on its own. */
-function encodeAlone(a: unknown[] | ArgsWriter): Uint8Array {
+function encodeAlone(a: Args): Uint8Array {
   const w = new ValueWriter(256);
   writeArgs(w, a);
   return w.slice();
-}
-
-/** Settles each call from a packed reply, decoding every result where it lies in the reply. */
-function settlePacked(items: Settlers, reply: Uint8Array): void {
-  let spans: Float64Array;
-  try {
-    spans = resultSpans(reply);
-  } catch (e) {
-    for (let i = 1; i < items.length; i += 2) items[i](e);
-    return;
-  }
-  const n = spans.length / 3;
-  const count = items.length / 2;
-  // A message refused whole (closed store, unreadable message) has one error for all calls.
-  const whole = n === 1 && count > 1 && spans[0] === 0;
-  for (let i = 0; i < count; i++) {
-    const j = whole ? 0 : i;
-    if (j >= n) {
-      items[2 * i + 1](new LarderError('INTERNAL', 'missing result'));
-      continue;
-    }
-    let v: unknown;
-    try {
-      v = decodeValueAt(reply, spans[3 * j + 1], spans[3 * j + 2]);
-    } catch (e) {
-      items[2 * i + 1](e);
-      continue;
-    }
-    if (spans[3 * j] === 1) items[2 * i](v);
-    else items[2 * i + 1](fromWire(v as WireError));
-  }
-}
-
-/** Settles each call from a reply sent as a list (the worker could not pack its results). */
-function settleList(items: Settlers, reply: WireResult[]): void {
-  const count = items.length / 2;
-  const whole = reply.length === 1 && count > 1 && reply[0][0] === 0;
-  for (let i = 0; i < count; i++) {
-    const r = reply[whole ? 0 : i];
-    if (!r) items[2 * i + 1](new LarderError('INTERNAL', 'missing result'));
-    else if (r[0] === 1) {
-      try {
-        items[2 * i](r[1] instanceof Uint8Array ? decodeValueAt(r[1], 0, r[1].length) : r[1]);
-      } catch (e) {
-        items[2 * i + 1](e);
-      }
-    } else items[2 * i + 1](fromWire(r[1]));
-  }
 }

@@ -86,7 +86,9 @@ abstract class BaseCursor<T> implements AsyncIterable<T> {
     if (!this.started) {
       this.started = true;
       this.exhausted = true;
-      return (await this.fetchAll()).map((d) => this.out(d));
+      const docs = await this.fetchAll();
+      // The array was just decoded for this call: returned as it is unless a mapper applies.
+      return (this.mapper ? docs.map((d) => this.out(d)) : docs) as T[];
     }
     const all: T[] = [];
     for (;;) {

@@ -14,8 +14,9 @@
  * Uint8Arrays by the call queue, so they clone as one buffer.
  */
 import * as Comlink from 'comlink';
-import { LarderError, isLarderError, type LarderErrorCode } from '../errors.js';
+import { isLarderError } from '../errors.js';
 import type { ChangeEvent, WireError, WorkerApi } from '../worker/protocol.js';
+import { fromWire } from './replies.js';
 
 /** The channel name shared by every tab of the origin. */
 export const RPC_CHANNEL = 'larder:rpc';
@@ -73,11 +74,6 @@ function toWireError(e: unknown): WireError {
   return { code: 'INTERNAL', message: String((e as Error)?.message ?? e) };
 }
 
-/** Rebuilds a LarderError (a real Error subclass, with its code) from its wire form. */
-export function errorFromWire(w: WireError): LarderError {
-  return new LarderError(w.code as LarderErrorCode, w.message, w.details);
-}
-
 /** A non-leader tab's path: requests over the channel to the leader `leader`. */
 export class RemoteBackend implements Backend {
   private seq = 0;
@@ -113,7 +109,7 @@ export class RemoteBackend implements Backend {
       if (!p) return;
       this.pending.delete(msg.id);
       if (msg.ok) p.resolve(msg.v);
-      else p.reject(errorFromWire(msg.err));
+      else p.reject(fromWire(msg.err));
     } else if (msg.k === 'ev' && msg.to === this.tab && msg.leader === this.leader) {
       this.subs.get(msg.conn)?.(msg.e);
     }

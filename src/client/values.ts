@@ -71,9 +71,14 @@ export class ValuesApi {
     return this.q.call<T>('values', m, a, this.tx);
   }
 
+  /** A call whose one argument is `key`: with no list per call when it is a string (see callKey). */
+  private k<T>(m: string, key: string): Promise<T> {
+    return typeof key === 'string' ? this.q.callKey<T>('values', m, key, this.tx) : this.c<T>(m, [key]);
+  }
+
   /** The value at `key`, or undefined. */
   get<T = unknown>(key: string): Promise<T | undefined> {
-    return this.c('get', [key]);
+    return this.k('get', key);
   }
 
   /** Stores `value` at `key` (strings, numbers, booleans, null, Date, Uint8Array, bigint, arrays, plain objects). */
@@ -91,12 +96,12 @@ export class ValuesApi {
 
   /** Removes `key`; true when it existed. */
   delete(key: string): Promise<boolean> {
-    return this.c('delete', [key]);
+    return this.k('delete', key);
   }
 
   /** True when `key` exists. */
   has(key: string): Promise<boolean> {
-    return this.c('has', [key]);
+    return this.k('has', key);
   }
 
   /** Values of many keys (undefined where absent), in one call. */

@@ -747,8 +747,10 @@ function readStr(wtf8: 'no' | 'maybe' | 'yes'): string {
 
 // Object keys repeat across documents: a cache of their strings lets a repeated key skip string
 // building and reuse an already-internalised string, which also makes the property store faster.
+// (A cache for short string values too, tags and cities, measured slower in Chromium: hashing
+// every value string cost more than the strings it saved.)
 const KEY_CACHE_MAX_LEN = 24;
-const keyCache = new StringCache(4096);
+const keyCache = new StringCache(4096, KEY_CACHE_MAX_LEN);
 
 function readKey(): string {
   const len = src[at];

@@ -89,7 +89,7 @@ class Reader {
 }
 
 /** The strings of recently read ASCII names (see Reader.str). */
-const readNames = new StringCache(64);
+const readNames = new StringCache(64, 32);
 
 function bad(why: string): LarderError {
   return new LarderError('CORRUPT', `malformed packed message: ${why}`);
