@@ -174,11 +174,11 @@ export class RecordBuilder {
     this.append(value, 0, value.length);
   }
 
-  /** Adds the record `a ‖ b ‖ c[cStart, cEnd)` -> empty value (an index entry). */
-  add3(a: Uint8Array, b: Uint8Array, c: Uint8Array, cStart: number, cEnd: number): void {
-    this.begin(a.length + b.length + cEnd - cStart, 0);
+  /** Adds the record `a ‖ b[0, bLen) ‖ c[cStart, cEnd)` -> empty value (an index entry). */
+  add3(a: Uint8Array, b: Uint8Array, bLen: number, c: Uint8Array, cStart: number, cEnd: number): void {
+    this.begin(a.length + bLen + cEnd - cStart, 0);
     this.append(a, 0, a.length);
-    this.append(b, 0, b.length);
+    this.append(b, 0, bLen);
     this.append(c, cStart, cEnd);
   }
 

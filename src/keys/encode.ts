@@ -196,6 +196,22 @@ export class KeyBuilder {
     return this;
   }
 
+  /**
+   * Appends the number component of `x`: exactly what add() appends for a number, without its
+   * type dispatch (a bulk insert builds its keys from the documents' encoded numbers).
+   */
+  addNumber(x: number, direction: Direction = 1): this {
+    if (direction !== 1 && direction !== -1) throw new LarderError('BAD_VALUE', `key direction must be 1 or -1, got ${String(direction)}`);
+    const first = this.length;
+    this.byte(KeyType.Number);
+    this.number(x);
+    if (direction === -1) {
+      const b = this.buf;
+      for (let i = first; i < this.length; i++) b[i] = ~b[i]! & 0xff;
+    }
+    return this;
+  }
+
   /** A view of the bytes built so far; valid until the next write. */
   view(): Uint8Array {
     return this.buf.subarray(0, this.length);

@@ -25,6 +25,14 @@ export interface InsertSource {
    * call for the same index overwrites, so a caller copies what it keeps.
    */
   indexKeys(i: number, ix: LiveIndex): IndexKeys;
+  /**
+   * Optional, for sources that build keys from bytes: when document i has exactly one key in
+   * index `ix` (not unique: the writer checks those with indexKeys' values) that the source
+   * builds directly, appends it to `kb` and returns true; else returns false with `kb` unchanged,
+   * and the caller asks indexKeys. Saves the view and the result object of indexKeys per
+   * document and index.
+   */
+  oneKey?(i: number, ix: LiveIndex, kb: KeyBuilder): boolean;
   /** Document i, decoded (for errors, events and the per-entry path: not on the bulk path). */
   doc(i: number): Doc;
   /** The value-codec encoding of document i's _id, when the source has it (else undefined). */

@@ -15,7 +15,7 @@ import { ensureMeta, readMeta, writeMeta, type CollectionMeta } from './catalog.
 import { checkUnique, delEntries, duplicate, indexKeys, latin1, liveIndex, putEntries, type IndexKeys, type LiveIndex } from './indexes.js';
 import type { InsertSource } from './insert-source.js';
 import { docPrefix } from './keys.js';
-import { RecordBuilder } from '../../core/records.js';
+import { RECORD_HEADER, RecordBuilder, type RecordList } from '../../core/records.js';
 import type { Found } from './scan.js';
 import { valuesEqual, type Doc } from './util.js';
 import { checkSize, prepareDoc } from './validate.js';
@@ -41,6 +41,9 @@ export function prepareInsert(raw: unknown): { doc: Doc; bytes: Uint8Array } {
   checkSize(bytes);
   return { doc, bytes };
 }
+
+/** Bytes the index entries of a bulk insert are given room for, per key (beyond the index prefix and the _id). */
+const KEY_GUESS = 24;
 
 /** The _ids of one call's documents so far, by their key bytes. */
 class IdSet {
@@ -145,7 +148,8 @@ export class Writer {
     const ks = this.ctx.ks;
     const prefix = this.prefix;
     const kb = this.kb;
-    // Pass 1: every document's 'D' record, so one engine call finds the _ids already stored.
+    // Pass 1: every document's 'D' record, so one engine call finds the _ids already stored
+    // (none when they are ascending and come after the collection's last: see afterStored).
     let docBytes = 0;
     for (let i = 0; i < n; i++) docBytes += source.end(i) - source.start(i) + prefix.length + 24;
     const docs = new RecordBuilder(docBytes);
@@ -153,8 +157,10 @@ export class Writer {
     // Ascending _id keys (ids counting up, generated ObjectIds) cannot repeat within the call,
     // so the set of this call's ids (a string per document) is only kept otherwise.
     let ascending = true;
+    let idKeyBytes = 0;
     for (let i = 0; i < n; i++) {
       source.idKey(i, kb.reset());
+      idKeyBytes += kb.length;
       const start = docs.mark + 8 + prefix.length;
       idAt[2 * i] = start;
       idAt[2 * i + 1] = start + kb.length;
@@ -167,27 +173,46 @@ export class Writer {
     }
     if (!docs.fits) return undefined;
     const docList = docs.list();
-    if (!ks.treeHolds(docList)) return undefined;
-    const stored = ks.getManyOfRecords(docList);
+    // Every key of the list starts with the prefix: a list of the prefix alone says where they live.
+    const prefixOnly = new RecordBuilder(RECORD_HEADER + prefix.length);
+    prefixOnly.add2(prefix, prefix, 0, prefix.subarray(0, 0));
+    if (!ks.treeHolds(prefixOnly.list())) return undefined;
+    // What is stored at each _id; nothing when the _ids all sort after the collection's last.
+    const stored = ascending && this.afterStored(docList) ? undefined : ks.getManyOfRecords(docList);
     const db = docList.bytes;
     // Pass 2, in order: the checks insert() makes, against the store and this call's earlier documents.
     const ok: boolean[] = new Array(n).fill(false);
     const nx = this.indexes.length;
-    const entries = new RecordBuilder(nx ? n * 48 * nx : 64);
+    // Room for an entry per document and index (header, index prefix, a key of KEY_GUESS bytes
+    // and the _id), so that the usual list never grows, a copy of all of it.
+    let entryBytes = 64;
+    for (const ix of this.indexes) entryBytes += n * (RECORD_HEADER + ix.prefix.length + KEY_GUESS) + idKeyBytes;
+    const entries = new RecordBuilder(entryBytes);
     const ids = ascending ? undefined : new IdSet();
     const uniqueTaken = this.indexes.map((ix) => (ix.def.unique ? new Map<string, string>() : undefined));
     const keys: IndexKeys[] = new Array(nx);
+    // Per index: the document's one key, when the source built it in its builder (InsertSource.oneKey).
+    const oneKey = source.oneKey ? this.indexes.map((ix) => !ix.def.unique) : [];
+    const built: boolean[] = new Array(nx).fill(false);
+    const kbs = this.indexes.map(() => new KeyBuilder(64));
     let sp = 0;
     let inserted = 0;
     for (let i = 0; i < n; i++) {
-      const present = (stored[sp]! | (stored[sp + 1]! << 8) | (stored[sp + 2]! << 16) | (stored[sp + 3]! << 24)) !== -1;
-      if (present) sp += 4 + ((stored[sp]! | (stored[sp + 1]! << 8) | (stored[sp + 2]! << 16) | (stored[sp + 3]! << 24)) >>> 0);
-      else sp += 4;
+      let present = false;
+      if (stored) {
+        const vl = stored[sp]! | (stored[sp + 1]! << 8) | (stored[sp + 2]! << 16) | (stored[sp + 3]! << 24);
+        present = vl !== -1;
+        sp += present ? 4 + (vl >>> 0) : 4;
+      }
       const is = idAt[2 * i]!, ie = idAt[2 * i + 1]!;
       let err: LarderError | undefined;
       if (present || ids?.has(db, is, ie)) err = duplicate(this.coll, '_id_', { _id: 1 }, [source.doc(i)._id]);
       if (!err) {
-        for (let x = 0; x < nx; x++) keys[x] = source.indexKeys(i, this.indexes[x]!);
+        for (let x = 0; x < nx; x++) {
+          const ix = this.indexes[x]!;
+          built[x] = oneKey[x] === true && source.oneKey!(i, ix, kbs[x]!.reset());
+          if (!built[x]) keys[x] = source.indexKeys(i, ix);
+        }
         try {
           for (let x = 0; x < nx; x++) {
             const taken = uniqueTaken[x];
@@ -215,10 +240,15 @@ export class Writer {
       ids?.add(db, is, ie);
       for (let x = 0; x < nx; x++) {
         const ix = this.indexes[x]!;
+        if (built[x]) {
+          // One key, not multikey, not unique: nothing else to note.
+          entries.add3(ix.prefix, kbs[x]!.buf, kbs[x]!.length, db, is, ie);
+          continue;
+        }
         const k = keys[x]!;
         const taken = uniqueTaken[x];
         if (taken) for (const key of k.keys) taken.set(latin1(key), latin1(db.subarray(is, ie)));
-        for (const key of k.keys) entries.add3(ix.prefix, key, db, is, ie);
+        for (const key of k.keys) entries.add3(ix.prefix, key, key.length, db, is, ie);
         // Only for documents that pass (as insert() does); should the per-entry path still be
         // taken below, it accepts the same documents and sets the same flags.
         this.noteMultikey(ix, k.multikey);
@@ -248,6 +278,20 @@ export class Writer {
       this.emit({ c: this.coll, o: 'insert', k: source.idBytes(i) ?? encodeValue(source.doc(i)._id), d: b.subarray(source.start(i), source.end(i)) });
     }
     return ok;
+  }
+
+  /**
+   * True when the first key of `docs` (document records of this collection) sorts after every
+   * document stored in the collection: with the keys ascending, none of them is stored then, and
+   * the lookup of each is skipped (a bulk insert into a new collection, or of ids counting up).
+   */
+  private afterStored(docs: RecordList): boolean {
+    const b = docs.bytes;
+    if (docs.count === 0) return true;
+    const kl = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
+    const first = b.subarray(RECORD_HEADER, RECORD_HEADER + kl);
+    for (const [last] of this.ctx.ks.range({ prefix: this.prefix, reverse: true, limit: 1, keysOnly: true })) return compareBytes(first, last) > 0;
+    return true;
   }
 
   /**
