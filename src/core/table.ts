@@ -13,6 +13,7 @@ import type { Engine } from './engine.js';
 import type { EngineExports } from './exports.js';
 import { IO } from './exports.js';
 import { checkEntries, checkKey, checkKeys, checkValue } from './args.js';
+import { recordRuns, type RecordList } from './records.js';
 
 /** Target size of one batch chunk in scratch (a single larger entry still goes alone). */
 const CHUNK_BYTES = 1 << 20;
@@ -251,6 +252,26 @@ export class Table {
       }
       added += this.engine.check(this.x.tablePutMany(h, end - i, bytes), 'table.putMany');
       i = end;
+    }
+    return added;
+  }
+
+  /**
+   * putMany of a record list (see records.ts): the list goes to the engine in runs of about
+   * CHUNK_BYTES, one copy each, with no per-entry work in JavaScript (recovery loads a whole store
+   * this way). Later records win; returns how many keys were new. A malformed list, or a key or
+   * value over the limits, throws (BAD_VALUE / TOO_LARGE) before anything is stored.
+   */
+  putRecords(list: RecordList): number {
+    const what = 'table.putRecords';
+    const h = this.handle(what);
+    const runs = recordRuns(what, list, CHUNK_BYTES);
+    let added = 0;
+    for (let r = 0, first = 0; r < runs.length; first = runs[r]!, r += 2) {
+      const end = runs[r]!;
+      const base = this.scratchFor(end - first);
+      this.u8.set(list.bytes.subarray(first, end), base);
+      added += this.engine.check(this.x.tablePutMany(h, runs[r + 1]!, end - first), what);
     }
     return added;
   }

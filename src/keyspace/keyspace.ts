@@ -12,7 +12,7 @@
 import type { Engine } from '../core/engine.js';
 import { Table } from '../core/table.js';
 import { Tree, type RangeOptions, type RawVisitor } from '../core/tree.js';
-import { RECORD_HEADER, recordEntries, type RecordList } from '../core/records.js';
+import { RECORD_HEADER, recordEntries, recordRuns, type RecordList } from '../core/records.js';
 
 /**
  * Most keys of one tag remembered between two takeWritten calls; past it the tag's log only says
@@ -296,12 +296,67 @@ export class Keyspace {
   }
 
   /**
-   * Loads entries into an empty keyspace (recovery). Recovery hands entries over in page (hash)
-   * order; inserting them in the engine is several times faster than sorting them in JavaScript
-   * for a bulk load.
+   * Loads a record list (recovery's, later records win) into an empty keyspace: one engine call
+   * per structure and chunk, no JavaScript object per entry. Recovery hands records over in page
+   * (hash) order; inserting them in the engine is several times faster than sorting them in
+   * JavaScript for a bulk load. A bad list (BAD_VALUE / TOO_LARGE) fails before anything is stored.
    */
-  load(entries: Array<[Uint8Array, Uint8Array]>): void {
-    this.putManyRaw(entries);
+  load(list: RecordList): void {
+    // Validated whole before any walk or write: nothing is half-loaded from a bad list.
+    recordRuns('keyspace.load', list, Infinity);
+    const tags = keyTagsOf(list);
+    // Usually one structure holds every key (a store of one model): then the list goes whole.
+    const holders = new Set<Table | Tree>();
+    if (tags[256]) holders.add(this.tree);
+    for (let tag = 0; tag < 256; tag++) if (tags[tag]) holders.add(this.tables[tag] ?? this.tree);
+    const parts = holders.size > 1 ? this.splitByStructure(list) : new Map([...holders].map((st) => [st, list] as const));
+    this.touchTags(tags);
+    this.noteWrittenRecords(tags, list);
+    for (const [st, part] of parts) {
+      if (st instanceof Table) st.putRecords(part);
+      // The tree has no plain record-list put; what the swap replaced in an empty tree is nothing.
+      else st.swapRecords(part, []);
+    }
+  }
+
+  /** The records of `list` as one record list per structure their keys live in (in list order). */
+  private splitByStructure(list: RecordList): Map<Table | Tree, RecordList> {
+    // Runs of consecutive records bound for one structure, each copied with one set(): a store
+    // of one big model and a few keys elsewhere (a kv store's request log) splits at memcpy speed.
+    const runs: Array<{ st: Table | Tree; start: number; end: number; count: number }> = [];
+    const b = list.bytes;
+    let p = 0;
+    for (let i = 0; i < list.count; i++) {
+      const kl = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+      const vl = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
+      const st = (kl > 0 ? this.tables[b[p + RECORD_HEADER]!] : undefined) ?? this.tree;
+      const next = p + RECORD_HEADER + kl + vl;
+      const last = runs.length > 0 ? runs[runs.length - 1]! : undefined;
+      if (last !== undefined && last.st === st) {
+        last.end = next;
+        last.count++;
+      } else runs.push({ st, start: p, end: next, count: 1 });
+      p = next;
+    }
+    const sizes = new Map<Table | Tree, { bytes: number; count: number }>();
+    for (const r of runs) {
+      const s = sizes.get(r.st) ?? { bytes: 0, count: 0 };
+      s.bytes += r.end - r.start;
+      s.count += r.count;
+      sizes.set(r.st, s);
+    }
+    const parts = new Map<Table | Tree, RecordList>();
+    for (const [st, s] of sizes) {
+      const bytes = new Uint8Array(s.bytes);
+      let at = 0;
+      for (const r of runs) {
+        if (r.st !== st) continue;
+        bytes.set(b.subarray(r.start, r.end), at);
+        at += r.end - r.start;
+      }
+      parts.set(st, { bytes, count: s.count });
+    }
+    return parts;
   }
 
   /** Frees every structure; the keyspace is unusable afterwards. */

@@ -115,9 +115,15 @@ export class ByteReader {
 
   /** Returns a view (not a copy) of the next `len` bytes. */
   bytes(len: number): Uint8Array {
+    const start = this.skip(len);
+    return this.buf.subarray(start, start + len);
+  }
+
+  /** Steps over the next `len` bytes and returns where they start (bytes() without the view). */
+  skip(len: number): number {
     if (len > this.end - this.pos) this.fail(`truncated (needs ${len} bytes, ${this.end - this.pos} left)`);
-    const v = this.buf.subarray(this.pos, this.pos + len);
+    const start = this.pos;
     this.pos += len;
-    return v;
+    return start;
   }
 }

@@ -62,6 +62,7 @@ import {
 } from './db.js';
 import { MAX_PAGE_COUNT, PAGE_HEADER_BYTES, PageWriter, entrySizeOf, isPageCount, pageHashAt, pageOf } from './page.js';
 import { noop, recover, type RecoveryReport } from './recovery.js';
+import { recordEntries, type RecordList } from '../core/records.js';
 import { prepareBatch, stampBatch, type PreparedBatch, type WalOp } from './wal-record.js';
 
 export type { RecoveryReport, DroppedWalRecord, LostPage } from './recovery.js';
@@ -237,16 +238,17 @@ export class DiskStore {
 
   /**
    * Opens (creating if needed) store `name` and recovers it: loads the checkpoint pages, replays
-   * the WAL tail, and returns every live entry (unsorted) for the caller to bulk-load, plus a
-   * report of what was found. The returned keys and values may be views into larger decoded
-   * buffers: bulk-load (copy) them rather than keeping them for long. Throws BAD_PASSPHRASE (encrypted store without or with the wrong
-   * passphrase, or a passphrase for a plain store), CORRUPT (a damaged record, unless `repair`),
-   * QUOTA_EXCEEDED / INTERNAL from IndexedDB.
+   * the WAL tail, and returns every live entry (unsorted) as one record list for the caller to
+   * bulk-load, plus a report of what was found. `entries` makes the same entries as [key, value]
+   * views into that list each time it is read (for tests and tools; the worker loads `records`).
+   * Throws BAD_PASSPHRASE (encrypted store without or with the wrong passphrase, or a passphrase
+   * for a plain store), CORRUPT (a damaged record, unless `repair`), QUOTA_EXCEEDED / INTERNAL
+   * from IndexedDB.
    */
   static async open(
     name: string,
     options: DiskStoreOptions = {},
-  ): Promise<{ disk: DiskStore; entries: Array<[Uint8Array, Uint8Array]>; report: RecoveryReport }> {
+  ): Promise<{ disk: DiskStore; records: RecordList; readonly entries: Array<[Uint8Array, Uint8Array]>; report: RecoveryReport }> {
     const t0 = now();
     if (typeof name !== 'string' || name.length === 0) throw new LarderError('BAD_VALUE', 'store name must be a non-empty string');
     const durability = options.durability ?? 'strict';
@@ -344,7 +346,8 @@ export class DiskStore {
       if (goneDuringOpen !== null) throw new LarderError('CLOSED', `${where} was closed while opening: ${goneDuringOpen}`);
       store = new DiskStore(name, db, key, durability, checkpointBytes, targetPageBytes, cpMeta, rec);
       report.durationMs = now() - t0;
-      return { disk: store, entries: rec.entries, report };
+      const records = rec.records;
+      return { disk: store, records, get entries() { return recordEntries(records); }, report };
     } catch (e) {
       db.close();
       throw isLarderError(e) ? e : toLarderError(e, `${where}: opening`);

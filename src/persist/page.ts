@@ -31,6 +31,7 @@ import { LarderError } from '../errors.js';
 import { crc32c } from './crc32.js';
 import { ByteReader, readU32, varintSize, writeLengthPrefixedRange, writeU32 } from './bytes.js';
 import { hex } from './wal-record.js';
+import { RecordBuilder, recordEntries } from '../core/records.js';
 
 /** Size of the fixed header. */
 export const PAGE_HEADER_BYTES = 28;
@@ -41,7 +42,7 @@ export const MAX_PAGE_COUNT = 1 << 20;
 
 const MAGIC = [0x4c, 0x50, 0x41, 0x47]; // "LPAG"
 
-/** A decoded page. Keys and values are views into the decoded bytes, not copies. */
+/** A decoded page. Keys and values are views into one copy of the page's entries. */
 export interface Page {
   /** The page id. */
   pageId: number;
@@ -162,6 +163,24 @@ export function encodePage(pageId: number, pageCount: number, entries: Iterable<
  * problem) on any mismatch or truncation, including a key that does not hash to this page.
  */
 export function decodePage(bytes: Uint8Array, expect?: { pageId: number; pageCount: number }, what = 'page'): Page {
+  const out = new RecordBuilder(bytes.length);
+  const { pageId, pageCount } = decodePageRecords(bytes, out, expect, what);
+  return { pageId, pageCount, entries: recordEntries(out.list()) };
+}
+
+/**
+ * decodePage, appending the page's entries to `out` as records (src/core/records.ts) instead of
+ * making a [key, value] pair per entry: recovery loads a whole store this way, one copy of the
+ * bytes and no object per entry. Verifies exactly what decodePage verifies and throws the same
+ * errors; on a throw, `out` may hold some of the page's records (truncate it back to its mark).
+ * Returns the page id, page count and number of entries appended.
+ */
+export function decodePageRecords(
+  bytes: Uint8Array,
+  out: RecordBuilder,
+  expect?: { pageId: number; pageCount: number },
+  what = 'page',
+): { pageId: number; pageCount: number; count: number } {
   const corrupt = (m: string): never => {
     throw new LarderError('CORRUPT', `${what}: ${m}`);
   };
@@ -186,14 +205,17 @@ export function decodePage(bytes: Uint8Array, expect?: { pageId: number; pageCou
   const count = readU32(bytes, 16);
   if (count > payloadLen / 2) corrupt(`entry count ${count} cannot fit in ${payloadLen} payload bytes`);
   const r = new ByteReader(bytes, PAGE_HEADER_BYTES, bytes.length, what);
-  const entries: Array<[Uint8Array, Uint8Array]> = new Array(count);
   const mask = pageCount - 1;
   for (let i = 0; i < count; i++) {
-    const key = r.bytes(r.varint());
-    const value = r.bytes(r.varint());
-    if ((pageHash(key) & mask) >>> 0 !== pageId) r.fail(`entry ${i} does not hash to page ${pageId}`);
-    entries[i] = [key, value];
+    const kl = r.varint();
+    const ko = r.skip(kl);
+    const vl = r.varint();
+    const vo = r.skip(vl);
+    if ((pageHashAt(bytes, ko, ko + kl) & mask) >>> 0 !== pageId) r.fail(`entry ${i} does not hash to page ${pageId}`);
+    out.begin(kl, vl);
+    out.append(bytes, ko, ko + kl);
+    out.append(bytes, vo, vo + vl);
   }
   if (r.pos !== bytes.length) r.fail(`${bytes.length - r.pos} trailing bytes after ${count} entries`);
-  return { pageId, pageCount, entries };
+  return { pageId, pageCount, count };
 }

@@ -11,7 +11,8 @@ import { LarderError, isLarderError } from '../errors.js';
 import { open as openSealed } from './crypto.js';
 import type { CheckpointMeta, Db, PageDirRow } from './db.js';
 import { toLarderError } from './db.js';
-import { decodePage, pageOf, type Page } from './page.js';
+import { decodePage, decodePageRecords, pageOf } from './page.js';
+import { RecordBuilder, type RecordList } from '../core/records.js';
 import { decodeBatch } from './wal-record.js';
 
 /** A WAL record recovery dropped (repair only). */
@@ -74,7 +75,11 @@ export interface RecoveryReport {
 
 /** What recovery hands back to DiskStore. */
 export interface Recovered {
-  entries: Array<[Uint8Array, Uint8Array]>;
+  /**
+   * The live entries as one record list (src/core/records.ts): the worker loads it into the
+   * engine whole, with no JavaScript object per entry.
+   */
+  records: RecordList;
   report: RecoveryReport;
   lastSeq: number;
   /** Pages whose on-disk content is older than the live state (touched by the WAL tail, or lost). */
@@ -205,30 +210,44 @@ export async function recover(
     }
   }
   const keptDir: PageDirRow[] = [];
-  const entries: Array<[Uint8Array, Uint8Array]> = [];
   const dirty = new Set<number>(walTouched);
-  const decoded = await Promise.all(
-    cp.pages.map(async ([id]): Promise<Result<Page>> => {
+  // Decrypting is asynchronous; decoding then runs in directory order, into one record list
+  // sized up front from the bytes read (a record's 8-byte header replaces a page entry's two
+  // varints, at least 2 bytes; the directory's count is trusted no further than that).
+  const plain = await Promise.all(
+    cp.pages.map(async ([id]): Promise<Result<Uint8Array>> => {
       const stored = pageVal.get(id);
       if (stored === undefined) return fail(new LarderError('CORRUPT', 'page record is missing'));
       try {
-        const plain = key ? await openSealed(key, stored, `page:${id}`, 'sealed record') : stored;
-        return ok(decodePage(plain, { pageId: id, pageCount: cp.pageCount }, 'page'));
+        return ok(key ? await openSealed(key, stored, `page:${id}`, 'sealed record') : stored);
       } catch (e) {
         return fail(e);
       }
     }),
   );
+  let capacity = 0;
+  plain.forEach((o, i) => {
+    if (o.ok && o.value instanceof Uint8Array) capacity += o.value.length + 6 * Math.min(cp.pages[i]![2], o.value.length >>> 1);
+  });
+  const out = new RecordBuilder(capacity);
   cp.pages.forEach((row, i) => {
     const [id, bytes, count] = row;
-    const d = decoded[i]!;
+    const o = plain[i]!;
+    const mark = out.mark;
+    const before = out.count;
     let err: LarderError | null = null;
-    if (!d.ok) err = damaged('pages', id, d.error);
-    else if (d.value.entries.length !== count) {
-      err = damaged('pages', id, `page holds ${d.value.entries.length} entries, the directory says ${count}`);
+    let held = 0;
+    if (!o.ok) err = damaged('pages', id, o.error);
+    else {
+      try {
+        held = walTouched.has(id) ? addPageExcept(o.value, id, cp.pageCount, effects, out) : decodePageRecords(o.value, out, { pageId: id, pageCount: cp.pageCount }, 'page').count;
+        if (held !== count) err = damaged('pages', id, `page holds ${held} entries, the directory says ${count}`);
+      } catch (e) {
+        err = damaged('pages', id, e);
+      }
     }
-    if (err || !d.ok) {
-      if (!err) err = damaged('pages', id, 'undecodable');
+    if (err) {
+      out.truncate(mark, before);
       if (!repair) throw err;
       report.problems.push(err.message);
       report.lostPages.push({ page: id, entries: count, bytes, reason: err.message });
@@ -238,14 +257,15 @@ export async function recover(
     }
     keptDir.push(row);
     report.pagesLoaded++;
-    report.pageEntries += d.value.entries.length;
-    if (!walTouched.has(id)) {
-      for (const e of d.value.entries) entries.push(e);
-    } else {
-      for (const e of d.value.entries) if (!effects.has(keyString(e[0]))) entries.push(e);
-    }
+    report.pageEntries += held;
   });
-  for (const { key: k, value } of effects.values()) if (value !== null) entries.push([k, value]);
+  for (const { key: k, value } of effects.values()) {
+    if (value === null) continue;
+    out.begin(k.length, value.length);
+    out.append(k, 0, k.length);
+    out.append(value, 0, value.length);
+  }
+  const records = out.list();
 
   // ---- Repair: make the store say exactly what we recovered. ----
   if (repair && (dropWal.length > 0 || dropPages.length > 0)) {
@@ -266,8 +286,30 @@ export async function recover(
   report.checkpointSeq = cp.seq;
   report.pageCount = cp.pageCount;
   report.lastSeq = expected - 1;
-  report.entries = entries.length;
-  return { entries, report, lastSeq: expected - 1, dirty, walBytes, walRecords, pages: keptDir };
+  report.entries = records.count;
+  return { records, report, lastSeq: expected - 1, dirty, walBytes, walRecords, pages: keptDir };
+}
+
+/**
+ * Decodes page `id` (of `pageCount`) and appends to `out` its entries whose keys are not in
+ * `except` (by keyString: the keys the WAL tail wrote, whose values go in after the pages).
+ * Returns how many entries the page held, skipped ones included.
+ */
+function addPageExcept(
+  bytes: Uint8Array,
+  id: number,
+  pageCount: number,
+  except: Map<string, unknown>,
+  out: RecordBuilder,
+): number {
+  const page = decodePage(bytes, { pageId: id, pageCount }, 'page');
+  for (const [k, v] of page.entries) {
+    if (except.has(keyString(k))) continue;
+    out.begin(k.length, v.length);
+    out.append(k, 0, k.length);
+    out.append(v, 0, v.length);
+  }
+  return page.entries.length;
 }
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: unknown };

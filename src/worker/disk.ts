@@ -5,6 +5,7 @@
 import { DiskStore, type EncodingSnapshot, type Snapshot } from '../persist/disk-store.js';
 import type { LarderError } from '../errors.js';
 import type { Engine } from '../core/engine.js';
+import type { RecordList } from '../core/records.js';
 import { PageBuilder, type PageSourceStructure } from '../core/pages.js';
 import type { KeyOp } from '../keyspace/write-batch.js';
 import type { StoreOptions } from './protocol.js';
@@ -47,10 +48,10 @@ class MemoryDisk implements Disk {
   async close(): Promise<void> {}
 }
 
-/** Opens the store's disk and returns it with the recovered entries. */
-export async function openDisk(name: string, options: StoreOptions): Promise<{ disk: Disk; entries: Array<[Uint8Array, Uint8Array]>; report: unknown }> {
-  if (options.persist === false) return { disk: new MemoryDisk(), entries: [], report: null };
-  const { disk, entries, report } = await DiskStore.open(name, {
+/** Opens the store's disk and returns it with the recovered entries, as one record list. */
+export async function openDisk(name: string, options: StoreOptions): Promise<{ disk: Disk; records: RecordList; report: unknown }> {
+  if (options.persist === false) return { disk: new MemoryDisk(), records: { bytes: new Uint8Array(0), count: 0 }, report: null };
+  const { disk, records, report } = await DiskStore.open(name, {
     passphrase: options.passphrase,
     repair: options.repair,
     durability: options.durability,
@@ -58,7 +59,7 @@ export async function openDisk(name: string, options: StoreOptions): Promise<{ d
     checkpointBytes: options.checkpointBytes,
     pbkdf2Iterations: options.pbkdf2Iterations,
   });
-  return { disk, entries, report };
+  return { disk, records, report };
 }
 
 /** Deletes the store's data. */

@@ -119,8 +119,8 @@ export class StoreEngine {
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new LarderError('BAD_VALUE', 'store name must be a non-empty string of at most 200 characters');
     const engine = await loadEngine(wasm);
     const ks = Keyspace.create(engine, views.flatMap((v) => v.pointTags ?? []));
-    const { disk, entries, report } = await openDisk(name, options);
-    ks.load(entries);
+    const { disk, records, report } = await openDisk(name, options);
+    ks.load(records);
     return new StoreEngine(name, options, ks, disk, views, report);
   }
 
