@@ -11,11 +11,14 @@
  *   MongoDB's code 11000, keyPattern and keyValue in the details.
  */
 import { concatBytes } from '../../bytes.js';
+import { T_F64, T_FALSE, T_NINT, T_NULL, T_SMALL, T_STR, T_TRUE, T_UINT } from '../../codec/tags.js';
+import { encodeValue, locatePath, PATH_MISSING } from '../../codec/value.js';
 import { LarderError } from '../../errors.js';
 import { KeyBuilder, compareBytes, prefixSuccessor } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
 import { indexFields, type IndexDef } from './catalog.js';
 import { docPrefix, indexPrefix } from './keys.js';
+import { lastVarintEnd, readF64, varint } from './packed-walk.js';
 import { queryValues, keyValuesOf } from './paths.js';
 import { compileFilter, type Predicate } from './query/matcher.js';
 import { setOwn, type Doc } from './util.js';
@@ -31,6 +34,14 @@ export interface LiveIndex {
   fields: Array<{ path: string; parts: string[]; dir: 1 | -1 }>;
   prefix: Uint8Array;
   partial?: Predicate;
+  /** Each field's path as locatePath takes it (see bytePaths), made when first needed. */
+  bytePaths?: Uint8Array[][];
+}
+
+/** The paths of `ix`'s fields as locatePath takes them: each part as an object key is stored. */
+export function bytePaths(ix: LiveIndex): Uint8Array[][] {
+  // A string's encoding is its tag then exactly the bytes an object key is stored as.
+  return (ix.bytePaths ??= ix.fields.map((f) => f.parts.map((p) => encodeValue(p).subarray(1))));
 }
 
 /** Prepares an index definition for a call. */
@@ -105,6 +116,60 @@ export function indexKeys(ix: LiveIndex, doc: Doc): IndexKeys {
   return { keys, values, multikey };
 }
 
+/** The key component of the canonical scalar at buf[s], appended to `kb`; false (nothing appended) for other values. */
+export function scalarKey(buf: Uint8Array, s: number, kb: KeyBuilder, dir: 1 | -1): boolean {
+  const tag = buf[s]!;
+  if (tag >= T_SMALL) {
+    kb.addNumber(tag & 0x7f, dir);
+    return true;
+  }
+  switch (tag) {
+    case T_STR: {
+      const n = varint(buf, s + 1);
+      const at = lastVarintEnd();
+      kb.addUtf8(buf, at, at + n, dir);
+      return true;
+    }
+    case T_UINT:
+    case T_NINT: {
+      const m = varint(buf, s + 1);
+      kb.addNumber(tag === T_UINT ? m : -m, dir);
+      return true;
+    }
+    case T_F64:
+      kb.addNumber(readF64(buf, s + 1), dir);
+      return true;
+    case T_NULL:
+      kb.add(null, dir);
+      return true;
+    case T_TRUE:
+    case T_FALSE:
+      kb.add(tag === T_TRUE, dir);
+      return true;
+    default:
+      return false; // Dates, ObjectIds, binary, arrays, objects, undefined: decoded (see PackedSource)
+  }
+}
+
+/**
+ * The one entry of the encoded document `bytes` (whose _id has key bytes `idBytes`) in `ix`: the
+ * 'I' key entryKey gives for the key indexKeys builds from the decoded document, built from the
+ * bytes, for an index that is neither partial nor sparse. Undefined when a field's value is not a
+ * scalar scalarKey keys or its path runs through an array (the document may have several keys
+ * there, or keyValues' rules for other types apply): the caller decodes then.
+ */
+export function scalarEntryKey(ix: LiveIndex, bytes: Uint8Array, idBytes: Uint8Array, kb: KeyBuilder): Uint8Array | undefined {
+  const paths = bytePaths(ix);
+  kb.reset().bytes(ix.prefix);
+  for (let i = 0; i < paths.length; i++) {
+    const dir = ix.fields[i]!.dir;
+    const at = locatePath(bytes, 0, bytes.length, paths[i]!);
+    if (at === PATH_MISSING) kb.add(null, dir); // missing: null, as indexKeys keys it
+    else if (at < 0 || !scalarKey(bytes, at, kb, dir)) return undefined;
+  }
+  return kb.bytes(idBytes).finish();
+}
+
 /** Bytes as a string usable as a Map/Set key. */
 export function latin1(b: Uint8Array): string {
   let s = '';
@@ -149,16 +214,26 @@ function show(v: unknown): string {
 
 /** Adds the entries of a document to an index (after checkUnique). */
 export function putEntries(ctx: ViewContext, ix: LiveIndex, keys: Uint8Array[], idBytes: Uint8Array): void {
+  for (const k of keys) putEntry(ctx, entryKey(ix, k, idBytes));
+}
+
+/** Adds one entry (its whole 'I' key) that the document did not have. */
+export function putEntry(ctx: ViewContext, entry: Uint8Array): void {
   // An entry names its document's _id, and the callers add only keys the document did not have
   // in this index (a new document, a new index, or an update's added keys): the entry is absent,
   // so its previous value is not read back for the undo log.
-  for (const k of keys) ctx.batch.putOver(entryKey(ix, k, idBytes), EMPTY, undefined);
+  ctx.batch.putOver(entry, EMPTY, undefined);
 }
 
 /** Removes the entries of a document from an index (keys the stored document has there). */
 export function delEntries(ctx: ViewContext, ix: LiveIndex, keys: Uint8Array[], idBytes: Uint8Array): void {
+  for (const k of keys) delEntry(ctx, entryKey(ix, k, idBytes));
+}
+
+/** Removes one entry (its whole 'I' key) the stored document has. */
+export function delEntry(ctx: ViewContext, entry: Uint8Array): void {
   // Every entry's value is empty, so the undo log needs no read of it.
-  for (const k of keys) ctx.batch.delKnown(entryKey(ix, k, idBytes), EMPTY);
+  ctx.batch.delKnown(entry, EMPTY);
 }
 
 /** Deletes every key in [prefix, successor): used by drop and dropIndex. Returns the count. */

@@ -14,50 +14,14 @@
  */
 import { decodeValueAt, fieldSelector } from '../../codec/value.js';
 import { KeyBuilder } from '../../keys/encode.js';
-import { T_F64, T_FALSE, T_NINT, T_NULL, T_SMALL, T_STR, T_TRUE, T_UINT } from '../../codec/tags.js';
 import { DECLINED, type ViewContext } from '../view.js';
 import { indexFields, readMeta } from './catalog.js';
-import { indexKeys, type IndexKeys, type LiveIndex } from './indexes.js';
+import { indexKeys, scalarKey, type IndexKeys, type LiveIndex } from './indexes.js';
 import type { InsertSource } from './insert-source.js';
-import { lastVarintEnd, NO, parse, readF64, varint, type PackedInsert } from './packed-walk.js';
+import { NO, parse, type PackedInsert } from './packed-walk.js';
 import type { Doc } from './util.js';
 import { Writer } from './writer.js';
 import { insertManyResult } from './write.js';
-
-/** The key component of the canonical scalar at buf[s], appended to `kb`; false (nothing appended) for other values. */
-function scalarKey(buf: Uint8Array, s: number, kb: KeyBuilder, dir: 1 | -1): boolean {
-  const tag = buf[s]!;
-  if (tag >= T_SMALL) {
-    kb.addNumber(tag & 0x7f, dir);
-    return true;
-  }
-  switch (tag) {
-    case T_STR: {
-      const n = varint(buf, s + 1);
-      const at = lastVarintEnd();
-      kb.addUtf8(buf, at, at + n, dir);
-      return true;
-    }
-    case T_UINT:
-    case T_NINT: {
-      const m = varint(buf, s + 1);
-      kb.addNumber(tag === T_UINT ? m : -m, dir);
-      return true;
-    }
-    case T_F64:
-      kb.addNumber(readF64(buf, s + 1), dir);
-      return true;
-    case T_NULL:
-      kb.add(null, dir);
-      return true;
-    case T_TRUE:
-    case T_FALSE:
-      kb.add(tag === T_TRUE, dir);
-      return true;
-    default:
-      return false; // Dates, ObjectIds, binary, arrays, objects, undefined: decoded (see PackedSource)
-  }
-}
 
 const NO_VALUES: unknown[][] = [];
 

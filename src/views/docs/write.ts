@@ -10,7 +10,8 @@
  * turns that into a thrown DUPLICATE_KEY error carrying the partial result, like the driver's
  * MongoBulkWriteError).
  */
-import { Encoded, ValueWriter } from '../../codec/value.js';
+import { decodeValue, Encoded, ValueWriter } from '../../codec/value.js';
+import { compareBytes } from '../../keys/encode.js';
 import { LarderError, isLarderError } from '../../errors.js';
 import type { ViewContext } from '../view.js';
 import { compilePipeline } from './aggregate/pipeline.js';
@@ -20,6 +21,7 @@ import { compileProjection } from './projection.js';
 import { pipelineEnv } from './read.js';
 import type { Found } from './scan.js';
 import { applyUpdate, compileUpdate, type CompiledUpdate } from './update/apply.js';
+import { compilePatch } from './update/patch.js';
 import { positionalIndex, upsertSeed } from './update/upsert.js';
 import { isPlainObject, show, type Doc } from './util.js';
 import { prepareInsert, Writer } from './writer.js';
@@ -76,13 +78,32 @@ function updateFound(ctx: ViewContext, w: Writer, found: Found[], filter: unknow
     res.doc = w.lastInserted;
     return res;
   }
+  const patch = compilePatch(u, w.indexes);
+  // The stored bytes of the last document when it was patched: decoded for res.before at the end,
+  // not every document as it goes (only findOneAndUpdate, with one document, reads it).
+  let patchedBefore: Uint8Array | undefined;
   for (const f of found) {
     res.matchedCount++;
+    if (patch) {
+      const stored = f.bytes;
+      const next = patch.apply(stored);
+      const same = next !== undefined && compareBytes(next, stored) === 0;
+      if (same || (next !== undefined && w.replacePatched(f, next, patch.touches))) {
+        if (!same) res.modifiedCount++;
+        patchedBefore = stored;
+        continue;
+      }
+    }
+    patchedBefore = undefined;
     const before = f.doc;
     const next = applyUpdate(f.doc, u, { now: ctx.now, isInsert: false, positional: (path) => positionalIndex(before, filter, path) });
     if (w.replace(f, next, kind)) res.modifiedCount++;
     res.before = before;
     res.doc = f.doc;
+  }
+  if (patchedBefore) {
+    res.before = decodeValue(patchedBefore) as Doc;
+    res.doc = found[found.length - 1]!.doc;
   }
   return res;
 }

@@ -7,12 +7,12 @@
  * Change events (`ctx.emit('docs', ...)`) carry the collection, the operation, the encoded _id
  * and the stored bytes before/after: the page decodes them only if someone watches.
  */
-import { encodeValue } from '../../codec/value.js';
+import { decodeFields, encodeValue, fieldSelector } from '../../codec/value.js';
 import { LarderError, isLarderError } from '../../errors.js';
 import { KeyBuilder, compareBytes } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
 import { ensureMeta, readMeta, writeMeta, type CollectionMeta } from './catalog.js';
-import { checkUnique, delEntries, duplicate, indexKeys, latin1, liveIndex, putEntries, type IndexKeys, type LiveIndex } from './indexes.js';
+import { checkUnique, delEntries, delEntry, duplicate, indexKeys, latin1, liveIndex, putEntries, putEntry, scalarEntryKey, type IndexKeys, type LiveIndex } from './indexes.js';
 import type { InsertSource } from './insert-source.js';
 import { docPrefix } from './keys.js';
 import { RECORD_HEADER, RecordBuilder, type RecordList } from '../../core/records.js';
@@ -44,6 +44,9 @@ export function prepareInsert(raw: unknown): { doc: Doc; bytes: Uint8Array } {
 
 /** Bytes the index entries of a bulk insert are given room for, per key (beyond the index prefix and the _id). */
 const KEY_GUESS = 24;
+
+/** Selects a stored document's `_id` alone (the key of a change event). */
+const ID_ONLY = fieldSelector(['_id']);
 
 /** The _ids of one call's documents so far, by their key bytes. */
 class IdSet {
@@ -336,6 +339,40 @@ export class Writer {
     if (this.watched) this.emit({ c: this.coll, o: op, k: encodeValue(doc._id), d: bytes, b: found.bytes });
     found.doc = doc;
     found.bytes = bytes;
+    return true;
+  }
+
+  /**
+   * Stores `bytes` over a found document: the stored bytes patched by an update (update/patch.ts)
+   * and different from them. `touches` says which indexes the patch may change a key in; the
+   * document's entry there is built from the bytes before and after (scalarEntryKey). Returns
+   * false, having written nothing, when a key cannot be built so (the caller takes the ordinary
+   * path); otherwise writes what replace() writes for the same document, and emits its event.
+   */
+  replacePatched(found: Found, bytes: Uint8Array, touches: (ix: LiveIndex) => boolean): boolean {
+    const idb = found.key.subarray(this.prefix.length);
+    const moved: Uint8Array[] = []; // pairs: the entry before, the entry after
+    for (const ix of this.indexes) {
+      if (!touches(ix)) continue;
+      const before = scalarEntryKey(ix, found.bytes, idb, this.kb);
+      const after = before && scalarEntryKey(ix, bytes, idb, this.kb);
+      if (!after) return false;
+      if (compareBytes(before, after) !== 0) moved.push(before, after);
+    }
+    checkSize(bytes);
+    for (let i = 0; i < moved.length; i += 2) {
+      delEntry(this.ctx, moved[i]!);
+      putEntry(this.ctx, moved[i + 1]!);
+    }
+    this.ctx.batch.putOver(found.key, bytes, found.bytes);
+    if (this.watched) {
+      // `bytes` may be a view into a chunk shared with other patched documents (see emit).
+      const _id = decodeFields(found.bytes, 0, found.bytes.length, ID_ONLY)!._id;
+      this.emit({ c: this.coll, o: 'update', k: encodeValue(_id), d: bytes.slice(), b: found.bytes });
+    }
+    found.bytes = bytes;
+    // Decoded again from the new bytes if anyone asks (findOneAndUpdate's returned document).
+    found.doc = undefined as unknown as Doc;
     return true;
   }
 
