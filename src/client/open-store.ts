@@ -28,7 +28,10 @@ function connectWorker(): WorkerApi {
   installErrorTransfer();
   if (typeof SharedWorker !== 'undefined') {
     const w = new SharedWorker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
-    remote = failWhenGone(transferring(Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi));
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    remote = failWhenGone(transferring(Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi), locks, (guarded) => {
+      if (remote === guarded) remote = undefined; // the next openStore starts a new worker
+    });
   } else if (typeof Worker !== 'undefined' && canElectLeader()) {
     // The `new Worker(new URL(...))` stays here, literally, so bundlers find the worker entry.
     remote = connectTabs(() => new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' }));
@@ -61,17 +64,30 @@ function transferring(api: WorkerApi): WorkerApi {
  * `api` with every call failing with CLOSED once its worker has ended (a crash, or the browser
  * stopping it): a call to a dead SharedWorker never settles otherwise. The worker holds a Web
  * Lock for as long as it lives (WorkerApi.holdLifeLock); this page's request for the same lock
- * is granted when it ends. Then the calls in flight and every later call of its stores reject,
- * and the next openStore starts a new worker, which recovers the stores from disk. Without Web
- * Locks the api is returned as it is.
+ * (through `locks`) is granted when it ends. Then the calls in flight and every later call of its
+ * stores reject, and `onGone` is told (with the guarded api), so the next openStore starts a new
+ * worker, which recovers the stores from disk. Without Web Locks the api is returned as it is.
+ *
+ * Each call in flight is kept in a set and leaves it when it settles. Not Promise.race with one
+ * never-settling "gone" promise: every race adds a reaction to that promise that is only dropped
+ * when it settles, and the reaction holds the race's own promise and so its result, so every
+ * reply the page ever received stayed in memory for the worker's whole life.
  */
-function failWhenGone(api: WorkerApi): WorkerApi {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+export function failWhenGone(api: WorkerApi, locks: LockManager | undefined, onGone: (guarded: WorkerApi) => void): WorkerApi {
   if (!locks) return api;
-  let fail!: (e: LarderError) => void;
-  const gone = new Promise<never>((_, reject) => { fail = reject; });
-  gone.catch(() => {});
-  const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => Promise.race([f(...a), gone]);
+  const inFlight = new Set<(e: LarderError) => void>();
+  let goneWith: LarderError | null = null;
+  const guard = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> => {
+    if (goneWith) return Promise.reject(goneWith);
+    const call = f(...a);
+    return new Promise<R>((resolve, reject) => {
+      inFlight.add(reject);
+      call.then(
+        (v) => { inFlight.delete(reject); resolve(v); },
+        (e: unknown) => { inFlight.delete(reject); reject(e); },
+      );
+    });
+  };
   const guarded: WorkerApi = {
     open: guard((name, options) => api.open(name, options)),
     dispatch: guard((conn, calls, rid) => api.dispatch(conn, calls, rid)),
@@ -85,8 +101,11 @@ function failWhenGone(api: WorkerApi): WorkerApi {
   void api.holdLifeLock?.(name).then((held) => {
     if (!held) return;
     void locks.request(name, () => {
-      if (remote === guarded) remote = undefined;
-      fail(new LarderError('CLOSED', 'the Larder worker has ended (it crashed or the browser stopped it); open the store again'));
+      onGone(guarded);
+      goneWith = new LarderError('CLOSED', 'the Larder worker has ended (it crashed or the browser stopped it); open the store again');
+      const calls = [...inFlight];
+      inFlight.clear();
+      for (const reject of calls) reject(goneWith);
     });
   }, () => {});
   return guarded;
