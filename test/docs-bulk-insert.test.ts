@@ -16,11 +16,9 @@ import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { isLarderError } from '../src/errors.js';
 import { docsView } from '../src/views/docs/index.js';
 import { DECLINED, type ViewContext } from '../src/views/view.js';
+import { m, packed, insertOneByOne } from './fixtures/docs-view.js';
 import { withInsertedIds } from '../src/client/collection.js';
 
-type Method = (ctx: ViewContext, ...args: unknown[]) => unknown;
-const m = docsView.methods as unknown as Record<string, Method>;
-const packed = docsView.packedMethods!.insertMany!;
 
 let engine: Engine;
 beforeAll(async () => {
@@ -69,25 +67,8 @@ function events(r: Run): string {
 
 /** insertMany's reference: insertOne per document, a duplicate a write error (ordered stops). */
 function oneByOne(r: Run, coll: string, docs: unknown[], ordered: boolean): unknown {
-  const insertedIds: Record<number, unknown> = {};
-  const writeErrors: unknown[] = [];
-  let insertedCount = 0;
   call(r, (ctx) => m.createIndexes(ctx, coll, [])); // insertMany creates the collection even when empty
-  for (let i = 0; i < docs.length; i++) {
-    try {
-      const res = call(r, (ctx) => m.insertOne(ctx, coll, copy(docs[i]))) as { insertedId: unknown };
-      insertedIds[i] = res.insertedId;
-      insertedCount++;
-    } catch (e) {
-      if (!isLarderError(e) || e.code !== 'DUPLICATE_KEY') throw e;
-      const d = e.details as Record<string, unknown>;
-      writeErrors.push({ index: i, code: d.code, errmsg: e.message, keyValue: d.keyValue, keyPattern: d.keyPattern });
-      if (ordered) break;
-    }
-  }
-  const out: Record<string, unknown> = { acknowledged: true, insertedCount, insertedIds };
-  if (writeErrors.length) out.writeErrors = writeErrors;
-  return out;
+  return insertOneByOne(docs, ordered, (d) => call(r, (ctx) => m.insertOne(ctx, coll, copy(d))) as { insertedId: unknown });
 }
 
 const idArb = fc.oneof(

@@ -20,14 +20,13 @@ import { docCacheBytes, docCacheFor, MAX_BYTES } from '../src/views/docs/doc-cac
 import { docsView } from '../src/views/docs/index.js';
 import { skipComponents } from '../src/views/docs/scan.js';
 import type { ViewContext } from '../src/views/view.js';
+import { m } from './fixtures/docs-view.js';
 
 let engine: Engine;
 beforeAll(async () => {
   engine = await loadEngine();
 });
 
-type Method = (ctx: ViewContext, ...args: unknown[]) => unknown;
-const m = docsView.methods as unknown as Record<string, Method>;
 
 /** A keyspace for the document view, and one call of it in a batch of its own (as the worker runs it). */
 function docsStore(): { ks: Keyspace; call: <T>(method: string, ...args: unknown[]) => T; batch: (f: (ctx: ViewContext) => void) => void } {

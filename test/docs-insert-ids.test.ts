@@ -13,14 +13,11 @@ import { loadEngine, type Engine } from '../src/core/engine.js';
 import { compareBytes, encodeKey } from '../src/keys/encode.js';
 import { Keyspace } from '../src/keyspace/keyspace.js';
 import { WriteBatch } from '../src/keyspace/write-batch.js';
-import { isLarderError } from '../src/errors.js';
 import { docsView } from '../src/views/docs/index.js';
 import { DECLINED, type ViewContext } from '../src/views/view.js';
+import { m, packed, insertOneByOne } from './fixtures/docs-view.js';
 import { withInsertedIds } from '../src/client/collection.js';
 
-type Method = (ctx: ViewContext, ...args: unknown[]) => unknown;
-const m = docsView.methods as unknown as Record<string, Method>;
-const packed = docsView.packedMethods!.insertMany!;
 
 let engine: Engine;
 beforeAll(async () => {
@@ -46,23 +43,7 @@ function dump(ks: Keyspace): string[] {
 
 /** The reference: insertOne per document, a duplicate a write error (ordered stops there). */
 function oneByOne(ks: Keyspace, docs: Array<Record<string, unknown>>, ordered: boolean): unknown {
-  const insertedIds: Record<number, unknown> = {};
-  const writeErrors: unknown[] = [];
-  let insertedCount = 0;
-  for (let i = 0; i < docs.length; i++) {
-    try {
-      insertedIds[i] = (call(ks, (ctx) => m.insertOne(ctx, 'c', { ...docs[i] })) as { insertedId: unknown }).insertedId;
-      insertedCount++;
-    } catch (e) {
-      if (!isLarderError(e) || e.code !== 'DUPLICATE_KEY') throw e;
-      const d = e.details as Record<string, unknown>;
-      writeErrors.push({ index: i, code: d.code, errmsg: e.message, keyValue: d.keyValue, keyPattern: d.keyPattern });
-      if (ordered) break;
-    }
-  }
-  const out: Record<string, unknown> = { acknowledged: true, insertedCount, insertedIds };
-  if (writeErrors.length) out.writeErrors = writeErrors;
-  return out;
+  return insertOneByOne(docs, ordered, (d) => call(ks, (ctx) => m.insertOne(ctx, 'c', { ...(d as Record<string, unknown>) })) as { insertedId: unknown });
 }
 
 // Few distinct _ids, so new ones often equal the last stored one or fall next to it.

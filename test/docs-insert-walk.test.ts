@@ -21,11 +21,9 @@ import { WriteBatch } from '../src/keyspace/write-batch.js';
 import { isLarderError } from '../src/errors.js';
 import { docsView } from '../src/views/docs/index.js';
 import { DECLINED, type ViewContext } from '../src/views/view.js';
+import { m, packed } from './fixtures/docs-view.js';
 import { withInsertedIds } from '../src/client/collection.js';
 
-type Method = (ctx: ViewContext, ...args: unknown[]) => unknown;
-const m = docsView.methods as unknown as Record<string, Method>;
-const packed = docsView.packedMethods!.insertMany!;
 
 let engine: Engine;
 beforeAll(async () => {
