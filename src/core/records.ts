@@ -44,7 +44,7 @@ export function packRecords(src: Uint8Array, at: Uint32Array, keyPrefix: number)
 }
 
 /** Reads the little-endian u32 at `p` (inline header reads: no DataView, no callback per record). */
-function u32At(b: Uint8Array, p: number): number {
+export function u32At(b: Uint8Array, p: number): number {
   return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
 }
 
@@ -164,14 +164,6 @@ export class RecordBuilder {
       p += end - start;
     }
     this.pos = p;
-  }
-
-  /** Adds the record `a ‖ b[0, bLen)` -> `value`. */
-  add2(a: Uint8Array, b: Uint8Array, bLen: number, value: Uint8Array): void {
-    this.begin(a.length + bLen, value.length);
-    this.append(a, 0, a.length);
-    this.append(b, 0, bLen);
-    this.append(value, 0, value.length);
   }
 
   /** Adds the record `a ‖ b[0, bLen) ‖ c[cStart, cEnd)` -> empty value (an index entry). */

@@ -12,7 +12,7 @@
 import type { Engine } from '../core/engine.js';
 import { Table } from '../core/table.js';
 import { Tree, type RangeOptions, type RawVisitor } from '../core/tree.js';
-import { RECORD_HEADER, recordEntries, recordRuns, type RecordList } from '../core/records.js';
+import { RECORD_HEADER, recordEntries, recordRuns, u32At, type RecordList } from '../core/records.js';
 
 /**
  * Most keys of one tag remembered between two takeWritten calls; past it the tag's log only says
@@ -160,9 +160,9 @@ export class Keyspace {
     if (ordered) this.tree.putMany(ordered);
   }
 
-  /** True when every key of `list` lives in the tree, where record lists are written whole. */
-  treeHolds(list: RecordList): boolean {
-    return this.inTree(keyTagsOf(list));
+  /** True when the keys that start with `prefix` (non-empty) live in the tree, where record lists are written whole. */
+  treeHoldsPrefix(prefix: Uint8Array): boolean {
+    return this.tableOf(prefix) === undefined;
   }
 
   /** True when no tag flagged in `tags` (keyTagsOf) lives in a hash table. */
@@ -327,8 +327,8 @@ export class Keyspace {
     const b = list.bytes;
     let p = 0;
     for (let i = 0; i < list.count; i++) {
-      const kl = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-      const vl = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
+      const kl = u32At(b, p);
+      const vl = u32At(b, p + 4);
       const st = (kl > 0 ? this.tables[b[p + RECORD_HEADER]!] : undefined) ?? this.tree;
       const next = p + RECORD_HEADER + kl + vl;
       const last = runs.length > 0 ? runs[runs.length - 1]! : undefined;
@@ -368,16 +368,16 @@ export class Keyspace {
 
 /**
  * Which key tags (first bytes) the records of `list` have: flag t for tag t, flag 256 for an
- * empty key. One inline walk of the record headers: this runs on every bulk write, where a
- * callback per record (forEachRecord) cost a few milliseconds per 100,000 records.
+ * empty key. One walk of the record headers: this runs on every bulk write, where a callback per
+ * record (forEachRecord) cost a few milliseconds per 100,000 records.
  */
 function keyTagsOf(list: RecordList): Uint8Array {
   const tags = new Uint8Array(257);
   const b = list.bytes;
   let p = 0;
   for (let i = 0; i < list.count; i++) {
-    const kl = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-    const vl = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
+    const kl = u32At(b, p);
+    const vl = u32At(b, p + 4);
     tags[kl > 0 ? b[p + RECORD_HEADER]! : 256] = 1;
     p += RECORD_HEADER + kl + vl;
   }

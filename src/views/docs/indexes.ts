@@ -11,14 +11,14 @@
  *   MongoDB's code 11000, keyPattern and keyValue in the details.
  */
 import { concatBytes } from '../../bytes.js';
-import { T_F64, T_FALSE, T_NINT, T_NULL, T_SMALL, T_STR, T_TRUE, T_UINT } from '../../codec/tags.js';
-import { encodeValue, locatePath, PATH_MISSING } from '../../codec/value.js';
+import { T_FALSE, T_NULL, T_STR, T_TRUE } from '../../codec/tags.js';
+import { encodeValue, locatePath, numberAt, PATH_MISSING } from '../../codec/value.js';
+import { lastVarintEnd, readVarint } from '../../codec/varint.js';
 import { LarderError } from '../../errors.js';
 import { KeyBuilder, compareBytes, prefixSuccessor } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
 import { indexFields, type IndexDef } from './catalog.js';
 import { docPrefix, indexPrefix } from './keys.js';
-import { lastVarintEnd, readF64, varint } from './packed-walk.js';
 import { queryValues, keyValuesOf } from './paths.js';
 import { compileFilter, type Predicate } from './query/matcher.js';
 import { setOwn, type Doc } from './util.js';
@@ -118,33 +118,25 @@ export function indexKeys(ix: LiveIndex, doc: Doc): IndexKeys {
 
 /** The key component of the canonical scalar at buf[s], appended to `kb`; false (nothing appended) for other values. */
 export function scalarKey(buf: Uint8Array, s: number, kb: KeyBuilder, dir: 1 | -1): boolean {
-  const tag = buf[s]!;
-  if (tag >= T_SMALL) {
-    kb.addNumber(tag & 0x7f, dir);
+  const x = numberAt(buf, s);
+  if (x !== undefined) {
+    kb.addNumber(x, dir);
     return true;
   }
-  switch (tag) {
+  switch (buf[s]) {
     case T_STR: {
-      const n = varint(buf, s + 1);
+      const n = readVarint(buf, s + 1);
+      if (n < 0) return false; // not a string's length: decoded, which reports it
       const at = lastVarintEnd();
       kb.addUtf8(buf, at, at + n, dir);
       return true;
     }
-    case T_UINT:
-    case T_NINT: {
-      const m = varint(buf, s + 1);
-      kb.addNumber(tag === T_UINT ? m : -m, dir);
-      return true;
-    }
-    case T_F64:
-      kb.addNumber(readF64(buf, s + 1), dir);
-      return true;
     case T_NULL:
       kb.add(null, dir);
       return true;
     case T_TRUE:
     case T_FALSE:
-      kb.add(tag === T_TRUE, dir);
+      kb.add(buf[s] === T_TRUE, dir);
       return true;
     default:
       return false; // Dates, ObjectIds, binary, arrays, objects, undefined: decoded (see PackedSource)

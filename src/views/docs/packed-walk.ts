@@ -17,6 +17,7 @@
  */
 import { decodeValueAt } from '../../codec/value.js';
 import { MAX_DEPTH } from '../../codec/limits.js';
+import { lastVarintEnd, readVarint } from '../../codec/varint.js';
 import { T_ARRAY, T_BYTES, T_DATE, T_F64, T_FALSE, T_HOLE, T_NINT, T_NULL, T_OBJECT, T_OID, T_SMALL, T_STR, T_TRUE, T_UINT, T_UNDEFINED } from '../../codec/tags.js';
 import { checkName, MAX_NAME } from './keys.js';
 import { MAX_DOC_BYTES } from './validate.js';
@@ -27,42 +28,19 @@ export const NO = new Error('declined');
 /** Where the last varint read by `varint` ended (a second result, so positions stay locals). */
 let varintEnd = 0;
 
-/** The canonical varint (shortest form, at most 2^53 - 1) at b[p]; it ends at `varintEnd`. */
-export function varint(b: Uint8Array, p: number): number {
-  let x = b[p++];
-  if (x === undefined) throw NO;
-  if (x < 0x80) {
-    varintEnd = p;
-    return x;
-  }
-  let result = x & 0x7f;
-  let mul = 128;
-  for (let i = 1; ; i++) {
-    x = b[p++];
-    if (x === undefined) throw NO;
-    result += (x & 0x7f) * mul;
-    if (x < 0x80) {
-      if (x === 0) throw NO; // a trailing zero group: not the shortest form
-      break;
-    }
-    if (i === 7) throw NO;
-    mul *= 128;
-  }
-  if (result > Number.MAX_SAFE_INTEGER) throw NO;
-  varintEnd = p;
-  return result;
-}
-
-/** Where the varint last read by `varint` ended. */
-export function lastVarintEnd(): number {
-  return varintEnd;
+/** The canonical varint at b[p] (readVarint); it ends at `varintEnd`. Anything else is declined. */
+function varint(b: Uint8Array, p: number): number {
+  const n = readVarint(b, p);
+  if (n < 0) throw NO;
+  varintEnd = lastVarintEnd();
+  return n;
 }
 
 const f64 = new Float64Array(1);
 const f64b = new Uint8Array(f64.buffer);
 
 /** The float64 at b[p, p + 8). */
-export function readF64(b: Uint8Array, p: number): number {
+function readF64(b: Uint8Array, p: number): number {
   if (p + 8 > b.length) throw NO;
   for (let i = 0; i < 8; i++) f64b[i] = b[p + i]!;
   return f64[0]!;

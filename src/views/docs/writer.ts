@@ -15,7 +15,7 @@ import { ensureMeta, readMeta, writeMeta, type CollectionMeta } from './catalog.
 import { checkUnique, delEntries, delEntry, duplicate, indexKeys, latin1, liveIndex, putEntries, putEntry, scalarEntryKey, type IndexKeys, type LiveIndex } from './indexes.js';
 import type { InsertSource } from './insert-source.js';
 import { docPrefix } from './keys.js';
-import { RECORD_HEADER, RecordBuilder, type RecordList } from '../../core/records.js';
+import { RECORD_HEADER, RecordBuilder, u32At, type RecordList } from '../../core/records.js';
 import type { Found } from './scan.js';
 import { valuesEqual, type Doc } from './util.js';
 import { checkSize, prepareDoc } from './validate.js';
@@ -176,10 +176,8 @@ export class Writer {
     }
     if (!docs.fits) return undefined;
     const docList = docs.list();
-    // Every key of the list starts with the prefix: a list of the prefix alone says where they live.
-    const prefixOnly = new RecordBuilder(RECORD_HEADER + prefix.length);
-    prefixOnly.add2(prefix, prefix, 0, prefix.subarray(0, 0));
-    if (!ks.treeHolds(prefixOnly.list())) return undefined;
+    // Every key of the list starts with the collection's prefix: that says where they all live.
+    if (!ks.treeHoldsPrefix(prefix)) return undefined;
     // What is stored at each _id; nothing when the _ids all sort after the collection's last.
     const stored = ascending && this.afterStored(docList) ? undefined : ks.getManyOfRecords(docList);
     const db = docList.bytes;
@@ -203,7 +201,7 @@ export class Writer {
     for (let i = 0; i < n; i++) {
       let present = false;
       if (stored) {
-        const vl = stored[sp]! | (stored[sp + 1]! << 8) | (stored[sp + 2]! << 16) | (stored[sp + 3]! << 24);
+        const vl = u32At(stored, sp) | 0; // -1: absent
         present = vl !== -1;
         sp += present ? 4 + (vl >>> 0) : 4;
       }
@@ -291,8 +289,7 @@ export class Writer {
   private afterStored(docs: RecordList): boolean {
     const b = docs.bytes;
     if (docs.count === 0) return true;
-    const kl = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
-    const first = b.subarray(RECORD_HEADER, RECORD_HEADER + kl);
+    const first = b.subarray(RECORD_HEADER, RECORD_HEADER + u32At(b, 0));
     for (const [last] of this.ctx.ks.range({ prefix: this.prefix, reverse: true, limit: 1, keysOnly: true })) return compareBytes(first, last) > 0;
     return true;
   }

@@ -15,7 +15,7 @@
 import { T_F64, T_FALSE, T_NINT, T_NULL, T_SMALL, T_STR, T_TRUE, T_UINT } from '../../../codec/tags.js';
 import { fieldSelector, locatePath, numberAt, ValueWriter } from '../../../codec/value.js';
 import type { LiveIndex } from '../indexes.js';
-import { lastVarintEnd, varint } from '../packed-walk.js';
+import { lastVarintEnd, readVarint } from '../../../codec/varint.js';
 import type { CompiledUpdate } from './apply.js';
 
 /** One operator of a patch: the field's path as locatePath takes it, and `$inc`'s amount or `$set`'s encoded value. */
@@ -160,11 +160,10 @@ function scalarEnd(bytes: Uint8Array, at: number): number {
       return at + 9;
     case T_UINT:
     case T_NINT:
-      varint(bytes, at + 1);
-      return lastVarintEnd();
+      return readVarint(bytes, at + 1) < 0 ? -1 : lastVarintEnd();
     case T_STR: {
-      const n = varint(bytes, at + 1);
-      return lastVarintEnd() + n;
+      const n = readVarint(bytes, at + 1);
+      return n < 0 ? -1 : lastVarintEnd() + n;
     }
     default:
       return -1;
