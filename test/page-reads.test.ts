@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeValue, encodeValue } from '../src/codec/value.js';
 import { StringCache } from '../src/codec/string-cache.js';
-import { CallQueue } from '../src/client/call-queue.js';
+import { CallQueue, POST_EARLY_CALLS } from '../src/client/call-queue.js';
 import type { LarderError } from '../src/errors.js';
 import { openStore } from '../src/index.js';
 import type { Call, WireResult } from '../src/worker/protocol.js';
@@ -53,6 +53,41 @@ describe('replies taken in call order', () => {
     expect(got).toEqual(expected);
     expect(sent.length).toBe(5); // the two runs in transaction 4 are one message
     // And each message's calls got the results at their own index in it.
+    let i = 0;
+    for (const msg of sent) {
+      const n = unpackCalls(msg as Uint8Array).length;
+      for (let j = 0; j < n; j++, i++) expect(((await ps[i]) as { i: number }).i).toBe(j);
+    }
+  });
+
+  it('a tick of more than POST_EARLY_CALLS calls leaves in parts while the tick runs, in call order', async () => {
+    const sent: Array<Call[] | Uint8Array> = [];
+    const q = echoQueue(sent);
+    const ps: Promise<unknown>[] = [];
+    const expected: unknown[] = [];
+    const sentDuringTick: number[] = [];
+    // A transaction run first, then one long run outside transactions that crosses the limit
+    // twice, then a last transaction run: the early posts must not reorder anything.
+    const runs: Array<[number | undefined, number]> = [[7, 100], [undefined, 2 * POST_EARLY_CALLS + 5], [8, 3]];
+    let at = 0;
+    for (const [tx, n] of runs) {
+      for (let k = 0; k < n; k++, at++) {
+        const key = `k${at}`;
+        ps.push(k % 3 === 0 ? q.call('values', 'get', [key], tx) : q.callKey('values', 'get', key, tx));
+        expected.push({ m: 'get', tx, args: [key] });
+        sentDuringTick.push(sent.length);
+      }
+    }
+    // The first part left as soon as it was full, before the tick ended.
+    expect(sentDuringTick[100 + POST_EARLY_CALLS - 2]).toBe(0);
+    expect(sentDuringTick[100 + POST_EARLY_CALLS - 1]).toBe(2);
+    const got = (await outcomes(ps)).map((o) => {
+      const { i: _i, ...rest } = (o as { ok: { i: number } }).ok;
+      return rest;
+    });
+    expect(got).toEqual(expected);
+    // tx 7 (sent with the first full part, which follows it), two full parts, the tail, tx 8.
+    expect(sent.map((m) => unpackCalls(m as Uint8Array).length)).toEqual([100, POST_EARLY_CALLS, POST_EARLY_CALLS, 5, 3]);
     let i = 0;
     for (const msg of sent) {
       const n = unpackCalls(msg as Uint8Array).length;
