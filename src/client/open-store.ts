@@ -17,6 +17,7 @@ import { installErrorTransfer } from '../worker/comlink-errors.js';
 import { splitExport } from '../worker/export-format.js';
 import { Store } from './store.js';
 import { canElectLeader, connectTabs } from './leader-election.js';
+import { DispatchPort } from './dispatch-port.js';
 
 export type { StoreOptions } from '../worker/protocol.js';
 
@@ -29,7 +30,7 @@ function connectWorker(): WorkerApi {
   if (typeof SharedWorker !== 'undefined') {
     const w = new SharedWorker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    remote = failWhenGone(transferring(Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi), locks, (guarded) => {
+    remote = failWhenGone(withDispatchPort(Comlink.wrap<WorkerApi>(w.port) as unknown as WorkerApi, new DispatchPort(w.port)), locks, (guarded) => {
       if (remote === guarded) remote = undefined; // the next openStore starts a new worker
     });
   } else if (typeof Worker !== 'undefined' && canElectLeader()) {
@@ -37,26 +38,20 @@ function connectWorker(): WorkerApi {
     remote = connectTabs(() => new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' }));
   } else if (typeof Worker !== 'undefined') {
     const w = new Worker(new URL('../worker/worker-main.ts', import.meta.url), { type: 'module', name: 'larder' });
-    remote = transferring(Comlink.wrap<WorkerApi>(w) as unknown as WorkerApi);
+    remote = withDispatchPort(Comlink.wrap<WorkerApi>(w) as unknown as WorkerApi, new DispatchPort(w));
   } else {
     throw new LarderError('BAD_VALUE', 'no Worker in this environment: pass { worker: false }');
   }
   return remote;
 }
 
-/** Messages from this size up are transferred, not cloned (see transferring). */
-const TRANSFER_BYTES = 64 * 1024;
-
 /**
- * `api` whose dispatch hands a big packed message's buffer over to the worker instead of copying it:
- * CallQueue makes that buffer for the one message (exact size, nothing else holds it) and never
- * reads it again, and a bulk call's message is megabytes that structured cloning copies once
- * more. Not for the leader-election api, which may send a message again to a new leader.
+ * `api` (Comlink's) with dispatch, the hot path, sent as a plain message on the same port instead
+ * (see src/worker/dispatch-port.ts). Not for the leader-election api, whose dispatch may be sent
+ * again to a new leader and goes through the tab channel.
  */
-function transferring(api: WorkerApi): WorkerApi {
-  // Only big messages: copying a few hundred bytes is cheaper than handing a buffer over.
-  const big = (calls: unknown): calls is Uint8Array => calls instanceof Uint8Array && calls.byteLength >= TRANSFER_BYTES && calls.byteOffset === 0 && calls.byteLength === calls.buffer.byteLength;
-  const dispatch: WorkerApi['dispatch'] = (conn, calls, rid) => api.dispatch(conn, big(calls) ? Comlink.transfer(calls, [calls.buffer]) : calls, rid);
+function withDispatchPort(api: WorkerApi, port: DispatchPort): WorkerApi {
+  const dispatch: WorkerApi['dispatch'] = (conn, calls, rid) => port.dispatch(conn, calls, rid);
   return new Proxy(api, { get: (target, prop) => (prop === 'dispatch' ? dispatch : (target as unknown as Record<PropertyKey, unknown>)[prop]) });
 }
 

@@ -5,6 +5,8 @@
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from './comlink-errors.js';
 import { WorkerHost } from './host.js';
+import { serveDispatch } from './dispatch-port.js';
+import { toWire } from './store-engine.js';
 
 installErrorTransfer();
 
@@ -12,7 +14,12 @@ const host = new WorkerHost();
 const scope = self as unknown as { onconnect?: (e: MessageEvent) => void } & Worker;
 
 if ('onconnect' in scope) {
-  scope.onconnect = (e: MessageEvent) => Comlink.expose(host, e.ports[0]);
+  scope.onconnect = (e: MessageEvent) => {
+    // Dispatch first: its listener takes the plain dispatch messages before Comlink sees them.
+    serveDispatch(host, e.ports[0]!, toWire);
+    Comlink.expose(host, e.ports[0]);
+  };
 } else {
+  serveDispatch(host, scope, toWire);
   Comlink.expose(host, scope);
 }

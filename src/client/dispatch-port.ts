@@ -1,0 +1,72 @@
+/**
+ * The page's end of src/worker/dispatch-port.ts: `dispatch` as a plain array message on the
+ * worker's port, next to Comlink (which keeps every other method, on the same port and so in the
+ * same order). One pending entry per message in flight, not per call: the call queue packs a
+ * tick's calls into one message.
+ */
+import { LarderError } from '../errors.js';
+import type { Call, RequestId, WireResult } from '../worker/protocol.js';
+import { transferable, type DispatchReply, type DispatchRequest } from '../worker/dispatch-port.js';
+import { fromWire } from './replies.js';
+
+interface Pending {
+  resolve: (r: WireResult[] | Uint8Array) => void;
+  reject: (e: unknown) => void;
+}
+
+/** What DispatchPort needs of a port: a MessagePort, or a dedicated Worker. */
+export interface DispatchPortEndpoint {
+  addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  start?(): void;
+}
+
+/** Sends dispatch requests on a worker's port and settles each with its reply. */
+export class DispatchPort {
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  private failedWith: unknown = null;
+
+  /** Listens on `ep` for replies (array messages; Comlink's are objects and are left alone). */
+  constructor(private readonly ep: DispatchPortEndpoint) {
+    ep.addEventListener('message', (ev: MessageEvent) => {
+      const reply = ev.data as unknown;
+      if (!Array.isArray(reply)) return;
+      const [id, ok, v] = reply as DispatchReply;
+      const p = this.pending.get(id);
+      if (p === undefined) return;
+      this.pending.delete(id);
+      if (ok === 1) p.resolve(v as WireResult[] | Uint8Array);
+      else p.reject(fromWire(v as { code: string; message: string; details?: unknown }));
+    });
+    ep.start?.();
+  }
+
+  /**
+   * Runs `calls` on connection `conn` in the worker (WorkerApi.dispatch). A big packed message's
+   * buffer is handed over, not copied: the call queue makes it for this message alone.
+   */
+  dispatch(conn: number, calls: Call[] | Uint8Array, rid?: RequestId): Promise<WireResult[] | Uint8Array> {
+    if (this.failedWith !== null) return Promise.reject(this.failedWith);
+    const id = ++this.seq;
+    const req: DispatchRequest = rid === undefined ? [id, conn, calls] : [id, conn, calls, rid];
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.ep.postMessage(req, transferable(calls));
+      } catch (e) {
+        // Only bytes and plain call lists are sent, so this is a closed or broken port.
+        this.pending.delete(id);
+        reject(new LarderError('CLOSED', `the worker cannot be reached: ${(e as Error)?.message ?? e}`));
+      }
+    });
+  }
+
+  /** Rejects every message in flight and every later one with `err` (the worker has ended). */
+  fail(err: unknown): void {
+    this.failedWith = err;
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(err);
+  }
+}
