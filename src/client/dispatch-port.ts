@@ -6,19 +6,12 @@
  */
 import { LarderError } from '../errors.js';
 import type { Call, RequestId, WireResult } from '../worker/protocol.js';
-import { transferable, type DispatchReply, type DispatchRequest } from '../worker/dispatch-port.js';
+import { transferable, type DispatchEndpoint, type DispatchReply, type DispatchRequest } from '../worker/dispatch-port.js';
 import { fromWire } from './replies.js';
 
 interface Pending {
   resolve: (r: WireResult[] | Uint8Array) => void;
   reject: (e: unknown) => void;
-}
-
-/** What DispatchPort needs of a port: a MessagePort, or a dedicated Worker. */
-export interface DispatchPortEndpoint {
-  addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
-  postMessage(message: unknown, transfer: Transferable[]): void;
-  start?(): void;
 }
 
 /** Sends dispatch requests on a worker's port and settles each with its reply. */
@@ -28,7 +21,7 @@ export class DispatchPort {
   private failedWith: unknown = null;
 
   /** Listens on `ep` for replies (array messages; Comlink's are objects and are left alone). */
-  constructor(private readonly ep: DispatchPortEndpoint) {
+  constructor(private readonly ep: DispatchEndpoint) {
     ep.addEventListener('message', (ev: MessageEvent) => {
       const reply = ev.data as unknown;
       if (!Array.isArray(reply)) return;

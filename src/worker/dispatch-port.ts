@@ -28,7 +28,7 @@ export interface Dispatcher {
   dispatch(conn: number, calls: Call[] | Uint8Array, rid?: RequestId): Promise<WireResult[] | Uint8Array>;
 }
 
-/** Where requests arrive and replies leave: a MessagePort, or a dedicated worker's scope. */
+/** A port both ends use: a MessagePort, a dedicated worker's scope, or (on the page) the Worker. */
 export interface DispatchEndpoint {
   addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
   postMessage(message: unknown, transfer: Transferable[]): void;
