@@ -2,7 +2,8 @@
  * The page's end of src/worker/dispatch-port.ts: `dispatch` as a plain array message on the
  * worker's port, next to Comlink (which keeps every other method, on the same port and so in the
  * same order). One pending entry per message in flight, not per call: the call queue packs a
- * tick's calls into one message.
+ * tick's calls into one message. A worker that ends never answers: failWhenGone (open-store.ts)
+ * fails what is in flight then, as it does for the Comlink methods.
  */
 import { LarderError } from '../errors.js';
 import type { Call, RequestId, WireResult } from '../worker/protocol.js';
@@ -18,7 +19,6 @@ interface Pending {
 export class DispatchPort {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
-  private failedWith: unknown = null;
 
   /** Listens on `ep` for replies (array messages; Comlink's are objects and are left alone). */
   constructor(private readonly ep: DispatchEndpoint) {
@@ -40,7 +40,6 @@ export class DispatchPort {
    * buffer is handed over, not copied: the call queue makes it for this message alone.
    */
   dispatch(conn: number, calls: Call[] | Uint8Array, rid?: RequestId): Promise<WireResult[] | Uint8Array> {
-    if (this.failedWith !== null) return Promise.reject(this.failedWith);
     const id = ++this.seq;
     const req: DispatchRequest = rid === undefined ? [id, conn, calls] : [id, conn, calls, rid];
     return new Promise((resolve, reject) => {
@@ -53,13 +52,5 @@ export class DispatchPort {
         reject(new LarderError('CLOSED', `the worker cannot be reached: ${(e as Error)?.message ?? e}`));
       }
     });
-  }
-
-  /** Rejects every message in flight and every later one with `err` (the worker has ended). */
-  fail(err: unknown): void {
-    this.failedWith = err;
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of all) p.reject(err);
   }
 }
