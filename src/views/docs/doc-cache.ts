@@ -13,17 +13,20 @@
  * has to know what is cached, and a few writes do not cost the documents read before them. When
  * the log overflowed (a bulk write of more than WRITTEN_MAX documents), the caches start over
  * empty, and a collection's cache fills again from its second read on (DocCache.filling), so
- * reads that alternate with bulk writes do not pay for filling it.
+ * reads that alternate with bulk writes do not pay for filling it. An index scan that fills the
+ * cache hands it the documents it read from the keyspace as they came (DocCache.addLater), and
+ * they are added after its call, so the read that fills the cache does not wait for it.
  *
- * What is cached is only ever read: the bytes are the engine's copies (Tree.getMany), and every
- * consumer decodes them (decodeValue copies), copies them onto the wire (the worker's
- * encodeResult), or replaces them (a writer assigns new bytes to its Found). Nothing decoded is
- * cached, so no caller ever gets an object another caller also holds.
+ * What is cached is only ever read: the bytes are the engine's copies (Tree.getMany and
+ * getManyOfRecords), and every consumer decodes them (decodeValue copies), copies them onto the
+ * wire (the worker's encodeResult), or replaces them (a writer assigns new bytes to its Found).
+ * Nothing decoded is cached, so no caller ever gets an object another caller also holds.
  *
  * Memory is bounded: past MAX_BYTES (document and key bytes plus ENTRY_OVERHEAD per entry, for
  * every collection of a keyspace together) nothing more is added until the next write clears
  * the cache, so a query larger than the cache does not refill it over and over.
  */
+import { RECORD_HEADER, u32At } from '../../core/records.js';
 import type { Keyspace } from '../../keyspace/keyspace.js';
 import { latin1 } from './indexes.js';
 import { DOC_TAG } from './keys.js';
@@ -234,6 +237,35 @@ export class DocCache {
     else this.place(e, hashBytes(key, pl, end));
   }
 
+  /**
+   * Adds the documents a scan just read from the keyspace, after the call that read them has been
+   * answered (see CacheSet.addLater): `keys` is the record list of their 'D' keys the scan asked
+   * for (`[klen u32][vlen u32 = 0][key]` each), `vals` the value list the keyspace answered
+   * (`[vlen i32, -1 = absent][value]` each, in the same order). Neither may change afterwards.
+   */
+  addLater(keys: Uint8Array, vals: Uint8Array, count: number): void {
+    this.owner.addLater(this, keys, vals, count);
+  }
+
+  /** Adds the documents of addLater's lists that are not cached yet. */
+  addLists(keys: Uint8Array, vals: Uint8Array, count: number): void {
+    this.expect(count);
+    const pl = this.prefixLen;
+    let kp = 0;
+    let vp = 0;
+    for (let i = 0; i < count; i++) {
+      const ks = kp + RECORD_HEADER;
+      const ke = ks + u32At(keys, kp);
+      kp = ke;
+      const vl = u32At(vals, vp) | 0;
+      vp += 4;
+      if (vl < 0) continue;
+      // Another read of the same state may have added it meanwhile.
+      if (this.find(keys, ks + pl, ke) < 0) this.add(keys.subarray(ks, ke), vals.subarray(vp, vp + vl));
+      vp += vl;
+    }
+  }
+
   /** Makes room for `n` more entries at once (one table resize instead of several while adding). */
   expect(n: number): void {
     let want = Math.max(this.slots.length >> 1, 256);
@@ -267,19 +299,68 @@ export class DocCache {
   }
 }
 
+/** Documents to add to a cache once the call that read them is answered (CacheSet.addLater). */
+interface Later {
+  cache: DocCache;
+  /** Keyspace.tagVersion[DOC_TAG] when they were read: they are added only while it still is. */
+  version: number;
+  keys: Uint8Array;
+  vals: Uint8Array;
+  count: number;
+}
+
 /** The document caches of one keyspace, emptied together when any document is written. */
 class CacheSet {
   private version = -1;
   private bytes = 0;
   /** By the collection's 'D' prefix (as a latin1 string). */
   private readonly colls = new Map<string, DocCache>();
+  /** Documents read to be added after their call (see addLater). */
+  private later: Later[] = [];
+  private laterScheduled = false;
 
   constructor(private readonly ks: Keyspace) {
     ks.watchWrites(DOC_TAG);
   }
 
+  /**
+   * Adds documents a scan read to `cache` after the current call: adding thousands of entries
+   * (hashing, table growth) is work the read that fills the cache would otherwise wait for, and
+   * only later reads gain from it. They are added in a task of their own once the call is over,
+   * or at the next read at the latest, and only if no document has been written since they were
+   * read (otherwise they are dropped: they might be stale).
+   */
+  addLater(cache: DocCache, keys: Uint8Array, vals: Uint8Array, count: number): void {
+    this.later.push({ cache, version: this.ks.tagVersion[DOC_TAG]!, keys, vals, count });
+    if (this.laterScheduled) return;
+    this.laterScheduled = true;
+    setTimeout(() => {
+      this.laterScheduled = false;
+      this.addPending();
+    }, 0);
+  }
+
+  /** Adds the documents addLater kept that are still current; drops the others. */
+  addPending(): void {
+    if (this.later.length === 0) return;
+    const later = this.later;
+    this.later = [];
+    const v = this.ks.tagVersion[DOC_TAG]!;
+    for (const l of later) {
+      // The caches must still be the ones of that state too (a cache emptied since is a new object).
+      if (l.version !== v || this.version !== v || !this.holds(l.cache)) continue;
+      l.cache.addLists(l.keys, l.vals, l.count);
+    }
+  }
+
+  private holds(c: DocCache): boolean {
+    for (const x of this.colls.values()) if (x === c) return true;
+    return false;
+  }
+
   /** The cache of the collection whose 'D' keys start with `prefix`, current. */
   cache(prefix: Uint8Array): DocCache {
+    this.addPending();
     const v = this.ks.tagVersion[DOC_TAG]!;
     if (v !== this.version) {
       const written = this.ks.takeWritten(DOC_TAG);
@@ -351,5 +432,8 @@ export function docCacheFor(ks: Keyspace, docPrefix: Uint8Array): DocCache {
 
 /** Bytes the document caches of `ks` hold, by the accounting of MAX_BYTES (for tests and measurements). */
 export function docCacheBytes(ks: Keyspace): number {
-  return sets.get(ks)?.used ?? 0;
+  const s = sets.get(ks);
+  // What the calls so far cached, including what waits to be added after them.
+  s?.addPending();
+  return s?.used ?? 0;
 }

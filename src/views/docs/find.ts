@@ -148,7 +148,9 @@ export function countQuery(ctx: ViewContext, coll: string, filter: unknown, opts
 
 /** Runs a query and projects the documents (find's answer). */
 export function findDocs(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions = {}): Doc[] {
-  return answer(ctx, runQuery(ctx, coll, filter, opts), filter, opts, (f) => f.doc);
+  const run = runQuery(ctx, coll, filter, opts);
+  const proj = compileProjection(opts.projection, 'find');
+  return proj ? project(ctx, run, filter, proj) : run.found.map((f) => f.doc);
 }
 
 /**
@@ -156,13 +158,15 @@ export function findDocs(ctx: ViewContext, coll: string, filter: unknown, opts: 
  * the worker does not re-encode what it just decoded, and the page decodes each once.
  */
 export function findForWire(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions = {}): Array<Doc | Encoded> {
-  return answer(ctx, runQuery(ctx, coll, filter, opts), filter, opts, (f) => new Encoded(f.bytes));
+  const run = runQuery(ctx, coll, filter, opts);
+  const proj = compileProjection(opts.projection, 'find');
+  // Unprojected, each Found is the Encoded of its stored bytes (see Found): the list goes as it
+  // is, with no wrapper per document.
+  return proj ? project(ctx, run, filter, proj) : run.found;
 }
 
-/** Projects a query's documents, or maps them with `unprojected` when there is no projection. */
-function answer<T>(ctx: ViewContext, run: QueryRun, filter: unknown, opts: QueryOptions, unprojected: (f: Found) => T): Array<Doc | T> {
-  const proj = compileProjection(opts.projection, 'find');
-  if (!proj) return run.found.map(unprojected);
+/** A query's documents projected. */
+function project(ctx: ViewContext, run: QueryRun, filter: unknown, proj: NonNullable<ReturnType<typeof compileProjection>>): Doc[] {
   const now = new Date(ctx.now);
   return run.found.map((f) => proj.apply(f.doc, (path) => positionalIndex(f.doc, filter, path), now));
 }

@@ -4,7 +4,8 @@
  * Everything is collected before the caller writes anything, so an update never sees its own
  * writes (no Halloween problem) and the tree is never modified under a running range.
  */
-import { ByteArena, decodeFields, decodeValue, type FieldSelector } from '../../codec/value.js';
+import { RECORD_HEADER, RecordBuilder, u32At } from '../../core/records.js';
+import { ByteArena, decodeFields, decodeValue, Encoded, type FieldSelector } from '../../codec/value.js';
 import { KeyType, skipKeyComponents } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
 import { docCacheFor } from './doc-cache.js';
@@ -18,19 +19,44 @@ import type { Doc } from './util.js';
  * A fetched document with its stored bytes and encoded _id. The document is decoded on first use:
  * a lookup whose filter the plan already guarantees (`MATCH_ALL`) and whose answer goes back as
  * stored bytes never decodes it at all.
+ *
+ * It is an Encoded of its stored bytes (a stored document is encodeValue's encoding of it), so a
+ * find answered with the documents as stored returns the Found list itself: no wrapper object
+ * per document.
  */
-export class Found {
+export class Found extends Encoded {
   /** The stored bytes (a writer replaces them with `doc` when it rewrites the document). */
-  bytes: Uint8Array;
-  /** The 'D' key. */
-  readonly key: Uint8Array;
+  declare bytes: Uint8Array;
+  /** The 'D' key, or where it lies (see Found.at) until it is first asked for. */
+  private k: Uint8Array | undefined;
+  private kSrc: Uint8Array | undefined;
+  private kStart = 0;
+  private kEnd = 0;
   private decoded: Doc | undefined;
 
   /** A document as stored; `doc` when it is already decoded. */
-  constructor(bytes: Uint8Array, key: Uint8Array, doc?: Doc) {
-    this.bytes = bytes;
-    this.key = key;
+  constructor(bytes: Uint8Array, key: Uint8Array | undefined, doc?: Doc) {
+    super(bytes);
+    this.k = key;
     this.decoded = doc;
+  }
+
+  /**
+   * A document whose 'D' key is `src[start, end)`, a buffer nobody changes: the key's view is
+   * made only when asked for (a find's answer never asks, an update's does), so an index scan
+   * makes no key object per document it returns.
+   */
+  static at(bytes: Uint8Array, src: Uint8Array, start: number, end: number): Found {
+    const f = new Found(bytes, undefined);
+    f.kSrc = src;
+    f.kStart = start;
+    f.kEnd = end;
+    return f;
+  }
+
+  /** The 'D' key. */
+  get key(): Uint8Array {
+    return (this.k ??= this.kSrc!.subarray(this.kStart, this.kEnd));
   }
 
   /** The document (decoded once). */
@@ -107,6 +133,16 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, fil
     docsExamined++;
     const t = test(bytes, 0, bytes.length);
     if (t !== false) found.push(new Found(bytes, key, t === true ? undefined : t));
+    return found.length >= stopAfter;
+  };
+  /** consider() for a document already wrapped (its key made only if asked for). */
+  const considerFound = (f: Found): boolean => {
+    docsExamined++;
+    const t = test(f.bytes, 0, f.bytes.length);
+    if (t !== false) {
+      if (t !== true) f.doc = t;
+      found.push(f);
+    }
     return found.length >= stopAfter;
   };
   if (plan.stage === 'OR') {
@@ -219,8 +255,12 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, fil
       // Every entry is needed: read the range's keys in place, looking each _id up in the cache
       // right there (no key is built for a cached document), then read the others in one engine
       // call and consider all in index order.
-      const order: number[] = []; // a cache entry, or -1 - i for misses[i]
-      const misses: Uint8Array[] = [];
+      // The documents not cached are read in one engine call from a record list of their keys
+      // (no key object per document: after a bulk write none is cached, and the first query
+      // then reads every document this way), and their values come back as one value list, in
+      // the order asked.
+      const order: number[] = []; // a cache entry, or -1 for the next document of the list
+      const misses = new RecordBuilder(256);
       // An empty cache has nothing to find (the first read after a write): no lookups then.
       const lookup = cache.size > 0;
       ctx.ks.forEachRaw(r, (mem, ko, kl) => {
@@ -233,26 +273,36 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, fil
           seen.add(h);
         }
         const e = lookup ? cache.find(mem, idAt, end) : -1;
-        if (e >= 0) order.push(e);
-        else {
-          order.push(-1 - misses.length);
-          misses.push(docKeyAt(mem, idAt, end));
+        order.push(e);
+        if (e < 0) {
+          misses.begin(pl + end - idAt, 0);
+          misses.append(docPrefix, 0, pl);
+          misses.append(mem, idAt, end);
         }
       });
-      const vals = misses.length > 0 ? ctx.ks.getMany(misses) : undefined;
-      const fill = cache.filling;
-      if (fill) cache.expect(misses.length);
+      const list = misses.list();
+      // The list's records are [klen u32][vlen u32 = 0][key]; the values [vlen i32, -1 = absent][value].
+      const keys = list.bytes;
+      const vals = list.count > 0 ? ctx.ks.getManyOfRecords(list) : undefined;
+      // Filling the cache waits until this call is answered (see DocCache.addLater).
+      if (cache.filling && vals !== undefined) cache.addLater(keys, vals, list.count);
+      let kp = 0;
+      let vp = 0;
       for (let j = 0; j < order.length; j++) {
         const o = order[j]!;
         if (o >= 0) {
           consider(cache.key(o), cache.value(o));
           continue;
         }
-        const v = vals![-1 - o];
-        if (v === undefined) continue; // cannot happen while indexes are consistent
-        const dk = misses[-1 - o]!;
-        if (fill) cache.add(dk, v);
-        consider(dk, v);
+        const ks = kp + RECORD_HEADER;
+        const ke = ks + u32At(keys, kp);
+        kp = ke;
+        const vl = u32At(vals!, vp) | 0;
+        vp += 4;
+        if (vl < 0) continue; // cannot happen while indexes are consistent
+        const v = vals!.subarray(vp, vp + vl);
+        vp += vl;
+        considerFound(Found.at(v, keys, ks, ke));
       }
       continue;
     }
