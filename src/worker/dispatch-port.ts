@@ -49,7 +49,7 @@ export function serveDispatch(host: Dispatcher, ep: DispatchEndpoint, toWire: (e
     const answered = typeof conn === 'number' ? host.dispatch(conn, calls, rid) : Promise.reject(new LarderError('BAD_VALUE', 'a dispatch request needs a connection id'));
     answered.then(
       (result) => ep.postMessage([id, 1, result] satisfies DispatchReply, transferable(result)),
-      (e: unknown) => ep.postMessage([id, 0, toWire(e)] satisfies DispatchReply, []),
+      (e: unknown) => ep.postMessage([id, 0, toWire(e)] satisfies DispatchReply, NOTHING),
     );
   });
   ep.start?.();
@@ -61,7 +61,10 @@ export function serveDispatch(host: Dispatcher, ep: DispatchEndpoint, toWire: (e
  * never touch them again), and only when big (copying a few hundred bytes is cheaper).
  */
 export function transferable(bytes: unknown): Transferable[] {
-  if (!(bytes instanceof Uint8Array) || bytes.byteLength < TRANSFER_BYTES) return [];
-  if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) return [];
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength < TRANSFER_BYTES) return NOTHING;
+  if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) return NOTHING;
   return [bytes.buffer as ArrayBuffer];
 }
+
+/** The transfer list of a message that hands nothing over: one list, never written to. */
+const NOTHING: Transferable[] = Object.freeze([]) as unknown as Transferable[];

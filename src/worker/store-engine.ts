@@ -13,7 +13,7 @@
  *   appended (no open transaction), and the checkpoint runs right after that append succeeds;
  *   later batches wait in `next`. So it never misses a committed write nor holds an uncommitted one.
  */
-import { Encoded, decodeValue, encodeValue } from '../codec/value.js';
+import { Encoded, ValueWriter, decodeValue, encodeValue } from '../codec/value.js';
 import { loadEngine, type WasmSource } from '../core/engine.js';
 import { LarderError, isLarderError } from '../errors.js';
 import { Keyspace } from '../keyspace/keyspace.js';
@@ -93,6 +93,8 @@ export class StoreEngine {
   private checkpointWaiters: Array<{ resolve(): void; reject(e: unknown): void }> = [];
   private readonly recovery: unknown;
   private readonly housekeeper: ReturnType<typeof setInterval> | undefined;
+  /** The results writer of messages answered in one synchronous step (see dispatchCalls). */
+  private resultsScratch = new ValueWriter(4096);
   /** View events of the message being run (see ViewContext.emit). */
   private events: NonNullable<ChangeEvent['events']> = [];
   /** The events list `emitFn` appends to (see context()). */
@@ -179,7 +181,9 @@ export class StoreEngine {
       if (recorded !== undefined) return recorded;
     }
     const batch = new WriteBatch(this.ks);
-    const out = new ResultsWriter(n);
+    // The loop below is synchronous: the results can go into the engine's shared writer and be
+    // copied out (sealed) right after it, before anything awaits.
+    const out = new ResultsWriter(n, this.resultsScratch);
     /** The calls that wrote (a failed commit fails them). */
     const wrote: number[] = [];
     this.events = [];
@@ -215,6 +219,9 @@ export class StoreEngine {
       if (batch.mark() !== mark) wrote.push(i);
       i++;
     }
+    out.seal();
+    // A big message grew the shared writer: not kept for the small ones that follow.
+    if (this.resultsScratch.buf.length > RESULTS_SCRATCH_KEEP) this.resultsScratch = new ValueWriter(4096);
     this.opsServed += n;
     const events = this.events;
     this.events = [];
@@ -734,6 +741,9 @@ const OK_UNDEFINED: WireResult = [1, encodeValue(undefined)];
 
 /** decodeValue's options for a message's arguments (see run()). */
 const SHARE_BYTES = { shareBytes: true } as const;
+
+/** The shared results writer is replaced once a message grew it past this (see dispatchCalls). */
+const RESULTS_SCRATCH_KEEP = 1 << 20;
 
 /** How long relaxed writes gather before their disk append starts (see commit()). */
 const RELAXED_GROUP_MS = 4;

@@ -284,9 +284,16 @@ export function packResults(results: WireResult[]): Uint8Array | undefined {
  * copy or view per result, and no second pass to pack them. Should a result need changing after
  * it was written (a failed commit, txBegin's id), or an error not encode, the results so far
  * become a list (`list()`) and stay one: rare paths, and they end as packResults would.
+ *
+ * A message that is answered in one synchronous step may write into a writer shared by every
+ * such message (`shared`), and `seal()` copies its results out before anything else can use that
+ * writer: the copy finish() made anyway, without a buffer, a DataView and a growth per message
+ * (about a microsecond of a point read's worker time in Chromium).
  */
 export class ResultsWriter {
   private readonly w: ValueWriter;
+  /** The results, copied out of the shared writer by seal(); nothing is written after it. */
+  private sealed: Uint8Array<ArrayBuffer> | null = null;
   /** The results as a list, once the packed form was given up (see class comment). */
   private asList: WireResult[] | null = null;
   /** Results written. */
@@ -294,9 +301,10 @@ export class ResultsWriter {
   /** Where the first result starts in `w`. */
   private readonly bodyStart: number;
 
-  /** A writer for the results of `n` calls. */
-  constructor(private readonly n: number) {
-    this.w = new ValueWriter(n > 1 ? 4096 : 64);
+  /** A writer for the results of `n` calls, into `shared` (emptied first) when given: see seal(). */
+  constructor(private readonly n: number, shared?: ValueWriter) {
+    if (shared !== undefined) shared.pos = 0;
+    this.w = shared ?? new ValueWriter(n > 1 ? 4096 : 64);
     this.w.byte(MAGIC);
     this.w.byte(KIND_RESULTS);
     this.w.varint(n);
@@ -305,6 +313,7 @@ export class ResultsWriter {
 
   /** The next result is the encoding `mem[start, end)`. */
   encoded(mem: Uint8Array, start: number, end: number): void {
+    if (this.sealed !== null) throw sealedError();
     this.count++;
     if (this.asList !== null) {
       this.asList.push([1, mem.slice(start, end)]);
@@ -330,6 +339,7 @@ export class ResultsWriter {
   value(v: unknown): void {
     if (v === undefined) return this.undefined();
     if (v instanceof Encoded) return this.encoded(v.bytes, 0, v.bytes.length);
+    if (this.sealed !== null) throw sealedError();
     if (this.asList !== null) {
       const b = encodeValue(v);
       this.count++;
@@ -352,6 +362,7 @@ export class ResultsWriter {
 
   /** The next result is an error. */
   error(e: WireError): void {
+    if (this.sealed !== null) throw sealedError();
     if (this.asList === null) {
       const w = this.w;
       const mark = w.pos;
@@ -375,18 +386,27 @@ export class ResultsWriter {
   /** The results as a list, to read or change in place; from now on the writer keeps a list. */
   list(): WireResult[] {
     if (this.asList === null) {
-      const w = this.w;
+      const body = this.sealed ?? this.w.buf.subarray(0, this.w.pos);
       // The header's count is the final one; the results so far are rewritten under their own.
       const head = new ValueWriter(16);
       head.byte(MAGIC);
       head.byte(KIND_RESULTS);
       head.varint(this.count);
-      const bytes = new Uint8Array(head.pos + w.pos - this.bodyStart);
+      const bytes = new Uint8Array(head.pos + body.length - this.bodyStart);
       bytes.set(head.buf.subarray(0, head.pos));
-      bytes.set(w.buf.subarray(this.bodyStart, w.pos), head.pos);
+      bytes.set(body.subarray(this.bodyStart), head.pos);
       this.asList = unpackResults(bytes);
     }
     return this.asList;
+  }
+
+  /**
+   * Copies the results out of the writer, which may then serve another message; the results are
+   * complete (nothing more is written). For a writer made with `shared`, before the caller awaits.
+   */
+  seal(): void {
+    if (this.sealed !== null || this.asList !== null) return;
+    this.sealed = this.w.buf.slice(0, this.w.pos);
   }
 
   /** The packed results (or the list, when they could not be packed). */
@@ -394,8 +414,12 @@ export class ResultsWriter {
     if (this.count !== this.n) throw new LarderError('INTERNAL', `${this.count} results for ${this.n} calls`);
     if (this.asList !== null) return packResults(this.asList) ?? this.asList;
     // An exact-size buffer: posting a view would clone the writer's whole buffer.
-    return this.w.buf.slice(0, this.w.pos);
+    return this.sealed ?? this.w.buf.slice(0, this.w.pos);
   }
+}
+
+function sealedError(): LarderError {
+  return new LarderError('INTERNAL', 'a result was written after the results were sealed');
 }
 
 /** After how many results ResultsWriter sizes its buffer for all of them. */
