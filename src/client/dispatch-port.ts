@@ -6,8 +6,8 @@
  * fails what is in flight then, as it does for the Comlink methods.
  */
 import { LarderError } from '../errors.js';
-import type { Call, RequestId, WireResult } from '../worker/protocol.js';
-import { transferable, type DispatchEndpoint, type DispatchReply, type DispatchRequest } from '../worker/dispatch-port.js';
+import type { Call, DispatchReply, DispatchRequest, RequestId, WireResult } from '../worker/protocol.js';
+import { transferable, type DispatchEndpoint } from '../worker/dispatch-port.js';
 import { fromWire } from './replies.js';
 
 interface Pending {

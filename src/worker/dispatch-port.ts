@@ -12,13 +12,7 @@
  * Comlink's own messages are objects and pass by untouched.
  */
 import { LarderError } from '../errors.js';
-import type { Call, RequestId, WireError, WireResult } from './protocol.js';
-
-/** A dispatch request: id (chosen by the page), connection, calls, and the optional request id. */
-export type DispatchRequest = [id: number, conn: number, calls: Call[] | Uint8Array, rid?: RequestId];
-
-/** The answer to a DispatchRequest: its id, then 1 and the results, or 0 and the error. */
-export type DispatchReply = [id: number, ok: 1, result: WireResult[] | Uint8Array] | [id: number, ok: 0, error: WireError];
+import type { Call, DispatchReply, DispatchRequest, RequestId, WireError, WireResult } from './protocol.js';
 
 /** Replies from this size up are transferred to the page, not copied (see serveDispatch). */
 export const TRANSFER_BYTES = 64 * 1024;

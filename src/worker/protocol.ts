@@ -75,6 +75,15 @@ export interface RequestId {
   waiting: number;
 }
 
+/**
+ * WorkerApi.dispatch as a plain message on the worker's port, beside Comlink (see
+ * src/worker/dispatch-port.ts): id (chosen by the page), connection, calls, optional request id.
+ */
+export type DispatchRequest = [id: number, conn: number, calls: Call[] | Uint8Array, rid?: RequestId];
+
+/** The answer to a DispatchRequest: its id, then 1 and the results, or 0 and the error. */
+export type DispatchReply = [id: number, ok: 1, result: WireResult[] | Uint8Array] | [id: number, ok: 0, error: WireError];
+
 /** What the worker exposes (through Comlink or directly). */
 export interface WorkerApi {
   /** Opens (or joins) the store `name`; resolves once recovered. Returns a connection id. */
