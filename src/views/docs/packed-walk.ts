@@ -28,8 +28,16 @@ export const NO = new Error('declined');
 /** Where the last varint read by `varint` ended (a second result, so positions stay locals). */
 let varintEnd = 0;
 
-/** The canonical varint at b[p] (readVarint); it ends at `varintEnd`. Anything else is declined. */
+/**
+ * The canonical varint at b[p] (readVarint); it ends at `varintEnd`. Anything else is declined.
+ * Counts and lengths are nearly always one byte: that case is taken here without the general read.
+ */
 function varint(b: Uint8Array, p: number): number {
+  const x = b[p];
+  if (x !== undefined && x < 0x80) {
+    varintEnd = p + 1;
+    return x;
+  }
   const n = readVarint(b, p);
   if (n < 0) throw NO;
   varintEnd = lastVarintEnd();
@@ -78,12 +86,8 @@ function utf8(b: Uint8Array, start: number, end: number): void {
 
 /** Walks a string's body (after its tag) at b[p]: well-formed UTF-8; returns where it ends. */
 function string(b: Uint8Array, p: number): number {
-  let n = b[p]!;
-  if (n < 0x80) p++;
-  else {
-    n = varint(b, p);
-    p = varintEnd;
-  }
+  const n = varint(b, p);
+  p = varintEnd;
   const end = p + n;
   if (end > b.length) throw NO;
   // Mostly ASCII: one test per string rather than a branch per byte.
@@ -151,12 +155,8 @@ function value(b: Uint8Array, p: number, depth: number, inArray: boolean): numbe
       return p + 12;
     case T_ARRAY: {
       if (depth >= MAX_DEPTH / 2) throw NO;
-      let n = b[p]!;
-      if (n < 0x80) p++;
-      else {
-        n = varint(b, p);
-        p = varintEnd;
-      }
+      const n = varint(b, p);
+      p = varintEnd;
       if (n > b.length - p) throw NO;
       for (let i = 0; i < n; i++) p = field(b, p, depth + 1, true);
       return p;
@@ -230,12 +230,8 @@ function shapeAt(depth: number): void {
 
 /** Walks an object's body (after its tag) at `depth`; returns where it ends. */
 function object(b: Uint8Array, p: number, depth: number): number {
-  let n = b[p]!;
-  if (n < 0x80) p++;
-  else {
-    n = varint(b, p);
-    p = varintEnd;
-  }
+  const n = varint(b, p);
+  p = varintEnd;
   if (n > b.length - p) throw NO;
   shapeAt(depth);
   const starts = shapes[depth]!;
@@ -300,12 +296,8 @@ const roles: number[] = [];
 function document(b: Uint8Array, p: number, out: PackedInsert, i: number, selected: readonly Uint8Array[], moved: Array<[number, number]>): number {
   const start = p;
   if (b[p++] !== T_OBJECT) throw NO;
-  let n = b[p]!;
-  if (n < 0x80) p++;
-  else {
-    n = varint(b, p);
-    p = varintEnd;
-  }
+  const n = varint(b, p);
+  p = varintEnd;
   if (n > b.length - p) throw NO;
   const fieldsStart = p;
   let idField = -1;
