@@ -119,6 +119,35 @@ export function valueListEntries(list: Uint8Array, count: number, out: Array<Uin
 }
 
 /**
+ * Walks a list of keys (a record list whose values are empty, as the engine's getMany of records
+ * takes it) and the value list answered for it (see valueListEntries), in step: after each next()
+ * the key is keys[keyStart, keyEnd) and its value vals[valStart, valEnd). Offsets, no view made.
+ */
+export class KeyValueCursor {
+  keyStart = 0;
+  keyEnd = 0;
+  valStart = 0;
+  valEnd = 0;
+  private kp = 0;
+  private vp = 0;
+
+  constructor(private readonly keys: Uint8Array, private readonly vals: Uint8Array) {}
+
+  /** Moves to the next key; false when the engine found no value for it. */
+  next(): boolean {
+    const ks = this.kp + RECORD_HEADER;
+    this.keyStart = ks;
+    this.keyEnd = this.kp = ks + u32At(this.keys, this.kp);
+    const vl = u32At(this.vals, this.vp) | 0; // -1: absent
+    this.vp += 4;
+    if (vl < 0) return false;
+    this.valStart = this.vp;
+    this.valEnd = this.vp += vl;
+    return true;
+  }
+}
+
+/**
  * A growable record list, written record by record: begin(keyLen, valueLen), then exactly that
  * many bytes through append() (a key may be put together from parts, e.g. a prefix and an id).
  */

@@ -26,7 +26,7 @@
  * every collection of a keyspace together) nothing more is added until the next write clears
  * the cache, so a query larger than the cache does not refill it over and over.
  */
-import { RECORD_HEADER, u32At } from '../../core/records.js';
+import { KeyValueCursor } from '../../core/records.js';
 import type { Keyspace } from '../../keyspace/keyspace.js';
 import { latin1 } from './indexes.js';
 import { DOC_TAG } from './keys.js';
@@ -251,18 +251,11 @@ export class DocCache {
   addLists(keys: Uint8Array, vals: Uint8Array, count: number): void {
     this.expect(count);
     const pl = this.prefixLen;
-    let kp = 0;
-    let vp = 0;
+    const at = new KeyValueCursor(keys, vals);
     for (let i = 0; i < count; i++) {
-      const ks = kp + RECORD_HEADER;
-      const ke = ks + u32At(keys, kp);
-      kp = ke;
-      const vl = u32At(vals, vp) | 0;
-      vp += 4;
-      if (vl < 0) continue;
+      if (!at.next()) continue;
       // Another read of the same state may have added it meanwhile.
-      if (this.find(keys, ks + pl, ke) < 0) this.add(keys.subarray(ks, ke), vals.subarray(vp, vp + vl));
-      vp += vl;
+      if (this.find(keys, at.keyStart + pl, at.keyEnd) < 0) this.add(keys.subarray(at.keyStart, at.keyEnd), vals.subarray(at.valStart, at.valEnd));
     }
   }
 

@@ -4,7 +4,7 @@
  * Everything is collected before the caller writes anything, so an update never sees its own
  * writes (no Halloween problem) and the tree is never modified under a running range.
  */
-import { RECORD_HEADER, RecordBuilder, u32At } from '../../core/records.js';
+import { KeyValueCursor, RecordBuilder } from '../../core/records.js';
 import { ByteArena, decodeFields, decodeValue, Encoded, type FieldSelector } from '../../codec/value.js';
 import { KeyType, skipKeyComponents } from '../../keys/encode.js';
 import type { ViewContext } from '../view.js';
@@ -286,23 +286,15 @@ export function execute(ctx: ViewContext, docPrefix: Uint8Array, plan: Plan, fil
       const vals = list.count > 0 ? ctx.ks.getManyOfRecords(list) : undefined;
       // Filling the cache waits until this call is answered (see DocCache.addLater).
       if (cache.filling && vals !== undefined) cache.addLater(keys, vals, list.count);
-      let kp = 0;
-      let vp = 0;
+      const at = vals === undefined ? undefined : new KeyValueCursor(keys, vals);
       for (let j = 0; j < order.length; j++) {
         const o = order[j]!;
         if (o >= 0) {
           consider(cache.key(o), cache.value(o));
           continue;
         }
-        const ks = kp + RECORD_HEADER;
-        const ke = ks + u32At(keys, kp);
-        kp = ke;
-        const vl = u32At(vals!, vp) | 0;
-        vp += 4;
-        if (vl < 0) continue; // cannot happen while indexes are consistent
-        const v = vals!.subarray(vp, vp + vl);
-        vp += vl;
-        considerFound(Found.at(v, keys, ks, ke));
+        if (!at!.next()) continue; // cannot happen while indexes are consistent
+        considerFound(Found.at(vals!.subarray(at!.valStart, at!.valEnd), keys, at!.keyStart, at!.keyEnd));
       }
       continue;
     }
