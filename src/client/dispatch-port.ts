@@ -25,12 +25,12 @@ export class DispatchPort {
     ep.addEventListener('message', (ev: MessageEvent) => {
       const reply = ev.data as unknown;
       if (!Array.isArray(reply)) return;
-      const [id, ok, v] = reply as DispatchReply;
-      const p = this.pending.get(id);
+      const r = reply as DispatchReply;
+      const p = this.pending.get(r[0]);
       if (p === undefined) return;
-      this.pending.delete(id);
-      if (ok === 1) p.resolve(v as WireResult[] | Uint8Array);
-      else p.reject(fromWire(v as { code: string; message: string; details?: unknown }));
+      this.pending.delete(r[0]);
+      if (r[1] === 1) p.resolve(r[2]);
+      else p.reject(fromWire(r[2]));
     });
     ep.start?.();
   }
