@@ -6,9 +6,9 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { ValueWriter, encodeValue } from '../src/codec/value.js';
+import { Encoded, ValueWriter, encodeValue } from '../src/codec/value.js';
 import { openStore } from '../src/index.js';
-import { ResultsWriter, unpackResults } from '../src/worker/wire.js';
+import { ResultsWriter, packResults, unpackResults } from '../src/worker/wire.js';
 
 describe('results in a shared writer', () => {
   it('a sealed message keeps its results, packed and as a list, after the writer is reused', () => {
@@ -37,6 +37,39 @@ describe('results in a shared writer', () => {
     c.seal();
     expect(unpackResults(b.finish() as Uint8Array)[1]).toEqual([1, encodeValue(2)]);
     expect(unpackResults(c.finish() as Uint8Array)).toEqual([[1, encodeValue('third')]]);
+  });
+
+  it("a one-call message's big result is packed exactly as a small one's, sealed, and still becomes a list", () => {
+    const shared = new ValueWriter(64);
+    const big = encodeValue({ rows: Array.from({ length: 20_000 }, (_, i) => ({ i, s: `row ${i}` })) });
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    const w = new ResultsWriter(1, shared);
+    w.value(new Encoded(big));
+    w.seal();
+    // The shared writer serves the next message; the big result is not in it.
+    const next = new ResultsWriter(1, shared);
+    next.value('next');
+    next.seal();
+    const packed = w.finish() as Uint8Array;
+    const same = (a: unknown, b: unknown): boolean => Buffer.compare(Buffer.from(a as Uint8Array), Buffer.from(b as Uint8Array)) === 0;
+    expect(same(packed, packResults([[1, big]]))).toBe(true);
+    expect(packed.byteOffset).toBe(0);
+    expect(packed.byteLength).toBe(packed.buffer.byteLength); // exact: handed over, not cloned
+    expect(() => w.value(1)).toThrow(/sealed/);
+    // A failed commit turns the results into a list after the fact.
+    const list = w.list();
+    expect(list.length).toBe(1);
+    expect(list[0]![0]).toBe(1);
+    expect(same(list[0]![1], big)).toBe(true);
+    list[0] = [0, { code: 'QUOTA_EXCEEDED', message: 'full' }];
+    expect(unpackResults(w.finish() as Uint8Array)).toEqual([[0, { code: 'QUOTA_EXCEEDED', message: 'full' }]]);
+    expect(unpackResults(next.finish() as Uint8Array)).toEqual([[1, encodeValue('next')]]);
+    // Two calls: big results go through the writer as before, with the same bytes.
+    const two = new ResultsWriter(2, shared);
+    two.value(new Encoded(big));
+    two.value(3);
+    two.seal();
+    expect(same(two.finish(), packResults([[1, big], [1, encodeValue(3)]]))).toBe(true);
   });
 
   it('refuses a result written after sealing', () => {

@@ -84,6 +84,28 @@ describe('codec fast paths', () => {
     expect(Array.from(w.finish().bytes)).toEqual(Array.from(expected));
   });
 
+  it('EncodedArrayWriter writes a listing of several chunks (and an element bigger than one) as encodeValue does', () => {
+    // ~3.5 MB in elements of varying size, so chunk ends fall inside elements of every kind.
+    const values: unknown[] = [];
+    for (let i = 0; i < 30_000; i++) values.push(i % 997 === 0 ? { i, big: 'y'.repeat(1 + ((i * 7919) % 40_000)) } : { i, s: 'v'.repeat(i % 150) });
+    values.push(new Uint8Array(1_500_000).fill(7)); // one element larger than a chunk
+    values.push('last');
+    const w = new EncodedArrayWriter();
+    const te = new TextEncoder();
+    values.forEach((v, i) => {
+      w.item();
+      w.tuple(2);
+      const kb = te.encode(`key:${i}`);
+      w.wtf8String(kb, 0, kb.length);
+      const enc = encodeValue(v);
+      w.raw(enc, 0, enc.length);
+    });
+    const expected = encodeValue(values.map((v, i) => [`key:${i}`, v]));
+    const got = w.finish().bytes;
+    expect(got.length).toBe(expected.length);
+    expect(Buffer.compare(Buffer.from(got), Buffer.from(expected))).toBe(0);
+  });
+
   it('shareBytes decodes binary values as views of the input', () => {
     const bytes = encodeValue([new Uint8Array([1, 2, 3])]);
     const [shared] = decodeValue(bytes, { shareBytes: true }) as [Uint8Array];

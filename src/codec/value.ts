@@ -139,14 +139,30 @@ export class Encoded {
  * output is byte for byte what encodeValue gives for the equivalent array.
  */
 export class EncodedArrayWriter {
-  /** The elements' bytes (the array header is written by finish, once the count is known). */
-  private readonly w = new ValueWriter(4096);
+  /** The current chunk of the elements' bytes (the array header is written by finish, once the count is known). */
+  private w = new ValueWriter(4096);
+  /** The chunks before `w`, full. */
+  private readonly chunks: Uint8Array[] = [];
+  /** Bytes in `chunks`. */
+  private chunkBytes = 0;
   /** Elements so far. */
   count = 0;
 
   /** Starts the next element. */
   item(): void {
     this.count++;
+    if (this.w.pos >= ARRAY_CHUNK) this.nextChunk();
+  }
+
+  /**
+   * Closes the current chunk: a big listing is written in chunks and copied once, by finish(),
+   * instead of doubling one buffer through it (100k entries: ~12 MB copied and ~30 MB zeroed in
+   * growth alone, a fifth of the worker's time for `entries()`).
+   */
+  private nextChunk(): void {
+    this.chunks.push(this.w.buf.subarray(0, this.w.pos));
+    this.chunkBytes += this.w.pos;
+    this.w = new ValueWriter(ARRAY_CHUNK + (ARRAY_CHUNK >> 3));
   }
 
   /** Writes an array header of `n` elements (the elements follow). */
@@ -183,13 +199,21 @@ export class EncodedArrayWriter {
 
   /** The encoding of the whole array. */
   finish(): Encoded {
-    const body = this.w.buf.subarray(0, this.w.pos);
-    const out = new Uint8Array(1 + varintSize(this.count) + body.length);
+    const last = this.w.buf.subarray(0, this.w.pos);
+    const out = new Uint8Array(1 + varintSize(this.count) + this.chunkBytes + last.length);
     out[0] = T_ARRAY;
-    out.set(body, putVarint(out, 1, this.count));
+    let at = putVarint(out, 1, this.count);
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    out.set(last, at);
     return new Encoded(out);
   }
 }
+
+/** An EncodedArrayWriter starts a new chunk at the next element once its chunk holds this many bytes. */
+const ARRAY_CHUNK = 1 << 20;
 
 /**
  * A bump allocator for many small encodings that die together (the results of one message):
