@@ -61,7 +61,7 @@ const cond = fc.oneof(
   { weight: 2, arbitrary: fc.array(scalar, { maxLength: 3 }).map((v) => ({ $in: v })) },
   { weight: 1, arbitrary: fc.array(scalar, { maxLength: 3 }).map((v) => ({ $nin: v })) },
   { weight: 2, arbitrary: fc.boolean().map((v) => ({ $exists: v })) },
-  { weight: 1, arbitrary: fc.constantFrom('^a', 'b', '^ab', 'a$', '^$', 'B').map((r) => ({ $regex: r })) },
+  { weight: 1, arbitrary: fc.constantFrom('^a', 'b', '^ab', 'a$', '^$', 'B', '^a|b', '^b|^a', 'x|^ab', '^a(b|c)').map((r) => ({ $regex: r })) },
   { weight: 1, arbitrary: fc.constantFrom('^a', 'b').map((r) => ({ $regex: r, $options: 'i' })) },
   { weight: 1, arbitrary: fc.tuple(cmpOp, cmpValue).map(([o, v]) => ({ $not: { [o]: v } })) },
 );
@@ -87,16 +87,35 @@ const leaf = fc.oneof(
   { weight: 1, arbitrary: arrayEqLeaf },
 );
 
+/** Field conditions combined with $and/$or/$nor. */
+function filterOf(leaf: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<Record<string, unknown>> {
+  return fc.letrec((tie) => ({
+    f: fc.oneof(
+      { weight: 5, arbitrary: leaf },
+      { weight: 2, arbitrary: fc.tuple(leaf, leaf).map(([x, y]) => ({ ...x, ...y })) },
+      { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 3 }).map((l) => ({ $and: l })) },
+      { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 3 }).map((l) => ({ $or: l })) },
+      { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 2 }).map((l) => ({ $nor: l })) },
+    ),
+  })).f as fc.Arbitrary<Record<string, unknown>>;
+}
+
 /** A filter: field conditions combined with $and/$or/$nor. */
-export const filter: fc.Arbitrary<Record<string, unknown>> = fc.letrec((tie) => ({
-  f: fc.oneof(
-    { weight: 5, arbitrary: leaf },
-    { weight: 2, arbitrary: fc.tuple(leaf, leaf).map(([x, y]) => ({ ...x, ...y })) },
-    { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 3 }).map((l) => ({ $and: l })) },
-    { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 3 }).map((l) => ({ $or: l })) },
-    { weight: 1, arbitrary: fc.array(tie('f'), { minLength: 1, maxLength: 2 }).map((l) => ({ $nor: l })) },
-  ),
-})).f as fc.Arbitrary<Record<string, unknown>>;
+export const filter = filterOf(leaf);
+
+/**
+ * Conditions whose semantics mingo does not share with MongoDB but whose index plan must still
+ * give the plain scan's answer: ordering comparisons against arrays and documents (index keys
+ * hold an array's elements, not the array).
+ */
+const planOnlyLeaf = fc.tuple(
+  path,
+  cmpOp,
+  fc.oneof(fc.array(scalar, { maxLength: 2 }), fc.record({ x: scalar }, { requiredKeys: [] })),
+).map(([p, o, v]) => ({ [p]: { [o]: v } }));
+
+/** Filters for comparing a query with and without indexes (Larder against itself, no mingo). */
+export const planFilter = filterOf(fc.oneof({ weight: 6, arbitrary: leaf }, { weight: 1, arbitrary: planOnlyLeaf }));
 
 /** A sort on one or two fields. */
 export const sort = fc
@@ -117,8 +136,8 @@ export const projection = fc.oneof(
   ),
 );
 
-/** An update with one or two operators. */
-export const update = fc.oneof(
+/** An update with one operator. */
+const oneUpdate = fc.oneof(
   fc.tuple(fc.constantFrom('b', 'n.x', 'c', 'n.z', 'a'), scalar).map(([p, v]) => ({ $set: { [p]: v } })),
   fc.constantFrom('b', 'n.x', 'a', 'arr').map((p) => ({ $unset: { [p]: '' } })),
   fc.tuple(fc.constantFrom('b', 'n.x', 'c'), fc.integer({ min: -2, max: 3 })).map(([p, v]) => ({ $inc: { [p]: v } })),
@@ -133,6 +152,26 @@ export const update = fc.oneof(
   fc.tuple(fc.constantFrom('arr'), fc.array(scalar, { maxLength: 3 })).map(([p, v]) => ({ $pullAll: { [p]: v } })),
   fc.tuple(fc.constantFrom('arr'), fc.constantFrom(1, -1)).map(([p, v]) => ({ $pop: { [p]: v } })),
   fc.constantFrom({ $rename: { b: 'bb' } }, { $rename: { 'n.x': 'nx' } }, { $rename: { b: 'n.q' } }),
+);
+
+/** The paths an update writes ($rename: both of its names). */
+function writtenPaths(u: Record<string, Record<string, unknown>>): string[] {
+  return Object.entries(u).flatMap(([op, fields]) => Object.entries(fields).flatMap(([p, v]) => (op === '$rename' ? [p, v as string] : [p])));
+}
+
+/** True when two paths are the same or one lies inside the other (MongoDB refuses such an update). */
+const overlaps = (p: string, q: string): boolean => p === q || p.startsWith(q + '.') || q.startsWith(p + '.');
+
+/** An update with one or two operators (two on paths apart from each other). */
+export const update = fc.oneof(
+  { weight: 3, arbitrary: oneUpdate },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(oneUpdate, oneUpdate)
+      .filter(([x, y]) => Object.keys(x)[0] !== Object.keys(y)[0] && !writtenPaths(x).some((p) => writtenPaths(y).some((q) => overlaps(p, q))))
+      .map(([x, y]) => ({ ...x, ...y })),
+  },
 );
 
 /** A pipeline of common stages. */

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/index.js';
-import { canon, docs, filter, sort } from './docs-gen.js';
+import { canon, docs, planFilter, sort } from './docs-gen.js';
 
 let store: Store;
 let seq = 0;
@@ -31,7 +31,7 @@ const indexSpec = fc.constantFrom<Array<{ key: Record<string, 1 | -1>; sparse?: 
 describe('indexes never change answers', () => {
   it('find with and without indexes agree (filters, sorts, limits)', async () => {
     await fc.assert(
-      fc.asyncProperty(docs, indexSpec, fc.array(fc.tuple(filter, fc.option(sort), fc.integer({ min: 0, max: 4 })), { minLength: 1, maxLength: 6 }), async (ds, specs, queries) => {
+      fc.asyncProperty(docs, indexSpec, fc.array(fc.tuple(planFilter, fc.option(sort), fc.integer({ min: 0, max: 4 })), { minLength: 1, maxLength: 6 }), async (ds, specs, queries) => {
         const plain = store.collection(`p${++seq}`);
         const indexed = store.collection(`i${seq}`);
         if (ds.length) {
@@ -106,5 +106,39 @@ describe('indexes never change answers', () => {
     expect(await stage({}, { sort: { age: 1 }, limit: 3 })).toMatchObject({ stage: 'IXSCAN', docs: 3, n: 3 });
     const e = (await c.find({ city: 'y' }).sort({ age: -1 }).explain()) as any;
     expect(JSON.stringify(e.queryPlanner.winningPlan)).not.toContain('SORT');
+  });
+
+  it('an alternative outside any group, or an array operand, gives no index bounds (same answers as a scan)', async () => {
+    const docs = [
+      ...Array.from({ length: 30 }, (_, i) => ({ _id: i, s: `k${i}` })),
+      { _id: 30, s: 'a' }, { _id: 31, s: 'b' }, { _id: 32, s: 'ba' },
+      { _id: 40, a: [] }, { _id: 41, a: [1, 2] }, { _id: 42, a: 5 }, { _id: 43, a: [[1]] }, { _id: 44, a: { x: 1 } }, { _id: 45, a: [0] },
+    ];
+    const plain = store.collection('alt-plain');
+    const indexed = store.collection('alt-indexed');
+    await plain.insertMany(structuredClone(docs));
+    await indexed.insertMany(structuredClone(docs));
+    await indexed.createIndex({ s: -1 });
+    await indexed.createIndex({ a: 1 });
+    const ids = async (c: typeof plain, f: Record<string, unknown>) => (await c.find(f, { sort: { _id: 1 } }).toArray()).map((d) => d._id);
+    const filters: Array<[Record<string, unknown>, number]> = [
+      [{ s: { $regex: '^k1|^k2' } }, 22],
+      [{ s: { $regex: '^k1|x' } }, 11],
+      [{ s: /^k1|k2$/ }, 12],
+      [{ s: { $regex: '^a|b' } }, 3],
+      [{ s: { $regex: '^k1(0|1)' } }, 2], // the alternative is inside a group: bounds from 'k1' are right
+      [{ a: { $gte: [] } }, 4],
+      [{ a: { $lt: [2] } }, 4],
+      [{ a: { $lte: [[1]] } }, 4],
+    ];
+    for (const [f, n] of filters) {
+      const want = await ids(plain, f);
+      expect(want.length, JSON.stringify(f)).toBe(n);
+      expect(await ids(indexed, f), JSON.stringify(f)).toEqual(want);
+      expect(await indexed.countDocuments(f)).toBe(n);
+    }
+    // With the alternative inside a group the prefix still narrows the scan.
+    const e = (await indexed.find({ s: { $regex: '^k1(0|1)' } }).explain()) as any;
+    expect(e.executionStats.totalKeysExamined).toBeLessThanOrEqual(11); // k1 and k10..k19, of 33
   });
 });

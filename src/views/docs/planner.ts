@@ -176,6 +176,8 @@ function fieldBounds(conds: unknown[], multikey: boolean): FieldBounds | undefin
           continue;
         }
         if (typeof v === 'number' && v !== v) continue; // NaN: leave it to the matcher
+        // An array compares whole, but a multikey index holds its elements: no bounds from it.
+        if (Array.isArray(v)) continue;
         let cls: TypeClass;
         try {
           cls = typeClassOf(v);

@@ -68,12 +68,13 @@ export function isRegexObject(v: unknown): v is { $regex: string; $options?: str
 
 /**
  * The literal prefix of a `^`-anchored pattern without the i/m/x options, or undefined. Stops at
- * the first metacharacter; a quantifier makes the last literal optional, so it is dropped.
+ * the first metacharacter; a quantifier makes the last literal optional, so it is dropped. A
+ * pattern with an alternative outside any group (`^a|b`) has none: `^` anchors only the first.
  */
 export function literalPrefix(spec: RegexSpec): string | undefined {
   if (/[imx]/.test(spec.options)) return undefined;
   const s = spec.source;
-  if (!s.startsWith('^') || s.startsWith('^(?')) return undefined;
+  if (!s.startsWith('^') || s.startsWith('^(?') || hasTopLevelAlternative(s)) return undefined;
   let out = '';
   for (let i = 1; i < s.length; i++) {
     const c = s[i]!;
@@ -91,4 +92,20 @@ export function literalPrefix(spec: RegexSpec): string | undefined {
     out += c;
   }
   return out.includes('\0') ? undefined : out;
+}
+
+/** True when `source` has a `|` outside every group and character class. */
+function hasTopLevelAlternative(source: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return true;
+  }
+  return false;
 }
