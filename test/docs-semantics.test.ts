@@ -172,3 +172,64 @@ describe('updates and aggregation, where mingo differs', () => {
     expect(r2[0]!.it).toEqual([{ sku: 'a' }, { sku: 'b' }]);
   });
 });
+
+describe('$addFields/$set of a dotted path through a non-document (MongoDB projection_node.cpp applyExpressionsToValue), where mingo differs', () => {
+  // Each shape the path's parent can have: missing, null, a scalar, a document, an array of
+  // documents and scalars, an array of scalars, an array of arrays (one of them empty).
+  const doc = { _id: 1, n: null, s: 5, o: { k: 1 }, arr: [{ a: 1 }, 2], sc: [1, 'x'], aa: [[{ a: 1 }, 3], [], 4] };
+  const want = {
+    _id: 1,
+    n: { q: 1 },
+    s: { q: 1 },
+    o: { k: 1, q: 1 },
+    arr: [{ a: 1, q: 1 }, { q: 1 }],
+    sc: [{ q: 1 }, { q: 1 }],
+    aa: [[{ a: 1, q: 1 }, { q: 1 }], [], { q: 1 }],
+    m: { q: 1 },
+  };
+  const paths = ['n', 's', 'o', 'arr', 'sc', 'aa', 'm'];
+
+  for (const stage of ['$set', '$addFields']) {
+    it(`${stage} with dotted paths replaces missing/null/scalars by a document and descends every array level`, async () => {
+      const c = store.collection(`s${++seq}`);
+      await c.insertMany([doc, { _id: 2, n: 5 }]);
+      const r = await c.aggregate([{ [stage]: Object.fromEntries(paths.map((p) => [`${p}.q`, 1])) }, { $sort: { _id: 1 } }]).toArray();
+      expect(r).toEqual([want, { _id: 2, n: { q: 1 }, s: { q: 1 }, o: { q: 1 }, arr: { q: 1 }, sc: { q: 1 }, aa: { q: 1 }, m: { q: 1 } }]);
+    });
+
+    it(`${stage} with a nested literal document ({ f: { q: 1 } }) behaves as the dotted path`, async () => {
+      const c = store.collection(`s${++seq}`);
+      await c.insertOne(doc);
+      const r = await c.aggregate([{ [stage]: Object.fromEntries(paths.map((p) => [p, { q: 1 }])) }]).toArray();
+      expect(r).toEqual([want]);
+      // Deeper: a scalar two levels down becomes a document too.
+      const r2 = await c.aggregate([{ [stage]: { 'o.k.z': '$_id', arr: { a: { b: 2 } } } }, { $project: { o: 1, arr: 1 } }]).toArray();
+      expect(r2).toEqual([{ _id: 1, o: { k: { z: 1 } }, arr: [{ a: { b: 2 } }, { a: { b: 2 } }] }]);
+    });
+  }
+
+  it('an update pipeline $set through null or a scalar sets the path instead of failing', async () => {
+    const c = store.collection(`s${++seq}`);
+    await c.insertMany([{ _id: 1, n: null, arr: [{ a: 1 }, 2] }, { _id: 2, n: 5 }]);
+    expect((await c.updateMany({}, [{ $set: { 'n.q': 1 } }])).modifiedCount).toBe(2);
+    await c.updateOne({ _id: 1 }, [{ $addFields: { 'arr.q': 1 } }]);
+    expect(await c.find({}, { sort: { _id: 1 } }).toArray()).toEqual([
+      { _id: 1, n: { q: 1 }, arr: [{ a: 1, q: 1 }, { q: 1 }] },
+      { _id: 2, n: { q: 1 } },
+    ]);
+  });
+
+  it('a missing value ($$REMOVE) removes the field but still builds the documents on the path', async () => {
+    const c = store.collection(`s${++seq}`);
+    await c.insertOne({ _id: 1, o: { k: 1, j: 2 }, s: 5, arr: [{ k: 1 }, 2] });
+    const r = await c.aggregate([{ $set: { 'o.k': '$$REMOVE', 's.k': '$$REMOVE', 'arr.k': '$$REMOVE', 'm.k': '$nope' } }]).toArray();
+    expect(r).toEqual([{ _id: 1, o: { j: 2 }, s: {}, arr: [{}, {}], m: {} }]);
+  });
+
+  it('$project with computed dotted paths is unchanged: scalars in arrays are dropped, then the field is added', async () => {
+    const c = store.collection(`s${++seq}`);
+    await c.insertOne(doc);
+    const r = await c.aggregate([{ $project: { 'n.q': { $literal: 1 }, 'arr.q': { $literal: 1 }, 'aa.q': { $literal: 1 }, 'm.q': { $literal: 1 } } }]).toArray();
+    expect(r).toEqual([{ _id: 1, n: { q: 1 }, arr: [{ q: 1 }], aa: [[{ q: 1 }], []], m: { q: 1 } }]);
+  });
+});

@@ -457,3 +457,83 @@ describe('large calls', () => {
   }, 120_000);
 });
 
+
+describe('driver features without a test elsewhere (shapes as the MongoDB Node driver 6 returns them)', () => {
+  it('cursor.project() applies an inclusion or exclusion projection', async () => {
+    const c = fresh();
+    await c.insertMany([{ _id: 1, a: 1, b: { x: 1, y: 2 } }, { _id: 2, a: 2, b: { x: 3 } }]);
+    expect(await c.find({}).sort({ _id: 1 }).project({ 'b.x': 1, _id: 0 }).toArray()).toEqual([{ b: { x: 1 } }, { b: { x: 3 } }]);
+    expect(await c.find({ _id: 1 }).project({ b: 0 }).toArray()).toEqual([{ _id: 1, a: 1 }]);
+  });
+
+  it('$push $position inserts $each at an index (negative counts from the end), before $slice', async () => {
+    const c = fresh();
+    await c.insertOne({ _id: 1, a: [1, 2, 3] });
+    await c.updateOne({ _id: 1 }, { $push: { a: { $each: [9, 8], $position: 1 } } });
+    expect(await c.findOne({ _id: 1 })).toEqual({ _id: 1, a: [1, 9, 8, 2, 3] });
+    await c.updateOne({ _id: 1 }, { $push: { a: { $each: [7], $position: -1 } } });
+    expect(await c.findOne({ _id: 1 })).toEqual({ _id: 1, a: [1, 9, 8, 2, 7, 3] });
+    await c.updateOne({ _id: 1 }, { $push: { a: { $each: [0], $position: 0, $slice: 3 } } });
+    expect(await c.findOne({ _id: 1 })).toEqual({ _id: 1, a: [0, 1, 9] });
+    // $position needs $each (MongoDB refuses it alone too).
+    expect(await codeOf(c.updateOne({ _id: 1 }, { $push: { a: { $position: 0 } } }))).toBe('BAD_QUERY');
+  });
+
+  it('$group $last takes the last value in the order of a preceding $sort', async () => {
+    const c = fresh();
+    await c.insertMany([{ k: 'a', v: 3, t: 2 }, { k: 'a', v: 1, t: 1 }, { k: 'b', v: 5, t: 1 }, { k: 'a', v: 9, t: 3 }]);
+    const r = await c.aggregate([{ $sort: { t: 1 } }, { $group: { _id: '$k', last: { $last: '$v' }, first: { $first: '$v' } } }, { $sort: { _id: 1 } }]).toArray();
+    expect(r).toEqual([{ _id: 'a', last: 9, first: 1 }, { _id: 'b', last: 5, first: 5 }]);
+    const r2 = await c.aggregate([{ $sort: { t: -1 } }, { $group: { _id: '$k', last: { $last: '$v' } } }, { $sort: { _id: 1 } }]).toArray();
+    expect(r2).toEqual([{ _id: 'a', last: 1 }, { _id: 'b', last: 5 }]);
+  });
+
+  it('createIndexes resolves with the index names; drop() removes the documents, the indexes and the listing', async () => {
+    const c = fresh();
+    expect(await c.createIndexes([{ key: { a: 1 } }, { key: { b: -1, c: 1 }, name: 'bc', sparse: true }])).toEqual(['a_1', 'bc']);
+    await c.insertMany([{ a: 1 }, { a: 2 }]);
+    expect((await c.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_', 'a_1', 'bc']);
+    expect((await store.listCollections()).some((x) => x.name === c.collectionName)).toBe(true);
+    expect(await c.drop()).toBe(true);
+    expect((await store.listCollections()).some((x) => x.name === c.collectionName)).toBe(false);
+    expect(await c.countDocuments({})).toBe(0);
+    await c.insertOne({ a: 5 }); // re-creates the collection: only the _id index
+    expect(await c.listIndexes().toArray()).toEqual([{ v: 2, key: { _id: 1 }, name: '_id_' }]);
+    expect(await c.countDocuments({})).toBe(1);
+    expect(await c.countDocuments({ a: { $lt: 5 } })).toBe(0);
+  });
+
+  it('updateMany with upsert inserts one document seeded from the equality fields of the filter', async () => {
+    const c = fresh();
+    const r = await c.updateMany({ k: 'x', n: { $gt: 3 }, 'o.p': 2 }, { $set: { v: 1 } }, { upsert: true });
+    expect(r).toEqual({ acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: expect.any(ObjectId) });
+    expect(await c.find({}).toArray()).toEqual([{ _id: r.upsertedId, k: 'x', o: { p: 2 }, v: 1 }]);
+    expect(await c.updateMany({ k: 'x' }, { $set: { v: 2 } }, { upsert: true })).toEqual({ acknowledged: true, matchedCount: 1, modifiedCount: 1, upsertedCount: 0, upsertedId: null });
+    expect(await c.countDocuments({})).toBe(1);
+  });
+
+  it('findOneAndReplace with upsert inserts; returnDocument after gives the new document, before gives null', async () => {
+    const c = fresh();
+    const after = await c.findOneAndReplace({ k: 'y' }, { r: 1 }, { upsert: true, returnDocument: 'after' });
+    expect(after).toEqual({ _id: expect.any(ObjectId), r: 1 });
+    expect(await c.findOne({ r: 1 })).toEqual(after);
+    expect(await c.findOneAndReplace({ _id: 7 }, { r: 2 }, { upsert: true })).toBeNull();
+    expect(await c.findOne({ _id: 7 })).toEqual({ _id: 7, r: 2 });
+  });
+});
+
+describe('undefined field values (docs/docs-differences.md)', () => {
+  it('are kept as undefined on insert and $set, and queries treat them as missing', async () => {
+    const c = fresh();
+    await c.insertMany([{ _id: 1, a: undefined }, { _id: 2, a: null }, { _id: 3 }]);
+    await c.updateOne({ _id: 3 }, { $set: { x: undefined } });
+    const d1 = await c.findOne({ _id: 1 });
+    expect(Object.keys(d1!)).toEqual(['_id', 'a']);
+    expect(d1!.a).toBeUndefined();
+    expect(Object.keys((await c.findOne({ _id: 3 }))!)).toEqual(['_id', 'x']);
+    const ids = async (f: Record<string, unknown>) => (await c.find(f, { sort: { _id: 1 } }).toArray()).map((d) => d._id);
+    expect(await ids({ a: null })).toEqual([1, 2, 3]);
+    expect(await ids({ a: { $exists: true } })).toEqual([2]);
+    expect(await c.aggregate([{ $sort: { _id: 1 } }, { $project: { t: { $type: '$a' } } }]).toArray()).toEqual([{ _id: 1, t: 'missing' }, { _id: 2, t: 'null' }, { _id: 3, t: 'missing' }]);
+  });
+});

@@ -160,19 +160,10 @@ function addFields(name: string, arg: unknown, env: PipelineEnv): Stage {
   const apply = (target: Doc, list: Entry[], c: ExprCtx): void => {
     for (const e of list) {
       if (e.nested) {
-        const cur = exprPathExact(target, e.parts);
-        if (Array.isArray(cur)) {
-          for (const el of cur) if (isPlainObject(el)) apply(el, e.nested, c);
-        } else {
-          const sub = isPlainObject(cur) ? cur : {};
-          apply(sub, e.nested, c);
-          setPath(target, e.parts, sub);
-        }
+        applyAtPath(target, e.parts, (sub) => apply(sub, e.nested!, c));
         continue;
       }
-      const v = e.ev!(c);
-      if (v === undefined) unsetPath(target, e.parts);
-      else setPathThroughArrays(target, e.parts, v);
+      setAtPath(target, e.parts, 0, e.ev!(c));
     }
   };
   return (docs, vars) =>
@@ -183,34 +174,39 @@ function addFields(name: string, arg: unknown, env: PipelineEnv): Stage {
     });
 }
 
+/**
+ * Runs `set` on the document(s) at `parts` (a literal sub-document's fields), as MongoDB's
+ * projection_node.cpp applyExpressionsToValue does for $addFields: a document is descended, an
+ * array (nested arrays too) is applied element by element, and anything else (missing, null, a
+ * scalar) is replaced by a new document. Returns the (possibly new) value.
+ */
+function applyAtPath(value: unknown, parts: string[], set: (doc: Doc) => void, i = 0): Doc | unknown[] {
+  if (Array.isArray(value)) return value.map((el) => applyAtPath(el, parts, set, i));
+  const doc: Doc = isPlainObject(value) ? value : {};
+  if (i === parts.length) set(doc);
+  else setOwn(doc, parts[i]!, applyAtPath(own(doc, parts[i]!), parts, set, i + 1));
+  return doc;
+}
+
+/**
+ * applyAtPath for one computed field, without a closure per document: sets `v` at `parts`, or
+ * removes the field when `v` is missing (the documents on the way are still built, as MongoDB
+ * sets the field to "missing" inside them).
+ */
+function setAtPath(value: unknown, parts: string[], i: number, v: unknown): Doc | unknown[] {
+  if (Array.isArray(value)) return value.map((el) => setAtPath(el, parts, i, v));
+  const doc: Doc = isPlainObject(value) ? value : {};
+  const k = parts[i]!;
+  if (i < parts.length - 1) setOwn(doc, k, setAtPath(own(doc, k), parts, i + 1, v));
+  else if (v !== undefined) setOwn(doc, k, v);
+  else if (Object.prototype.hasOwnProperty.call(doc, k)) delete doc[k];
+  return doc;
+}
+
 function exprPathExact(doc: Doc, parts: string[]): unknown {
   let cur: unknown = doc;
   for (const p of parts) cur = isPlainObject(cur) ? own(cur, p) : undefined;
   return cur;
-}
-
-/** $addFields on `a.b` where `a` is an array sets `b` in every document element (MongoDB). */
-function setPathThroughArrays(doc: Doc, parts: string[], v: unknown): void {
-  let cur: unknown = doc;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const next = own(cur, parts[i]!);
-    if (Array.isArray(next)) {
-      const rest = parts.slice(i + 1);
-      const mapped = next.map((el) => {
-        if (!isPlainObject(el)) return isPlainObject(el) ? el : el === undefined ? el : rest.length ? {} : el;
-        setPathThroughArrays(el, rest, v);
-        return el;
-      });
-      setOwn(cur as Doc, parts[i]!, mapped);
-      return;
-    }
-    if (!isPlainObject(next)) {
-      setPath(cur as Doc, parts.slice(i), v);
-      return;
-    }
-    cur = next;
-  }
-  setOwn(cur as Doc, parts[parts.length - 1]!, v);
 }
 
 function group(arg: unknown, env: PipelineEnv): Stage {
