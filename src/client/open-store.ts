@@ -14,7 +14,7 @@ import { LarderError } from '../errors.js';
 import type { ChangeEvent, StoreOptions, WorkerApi } from '../worker/protocol.js';
 import type { WorkerHost } from '../worker/host.js';
 import { installErrorTransfer } from '../worker/comlink-errors.js';
-import { splitExport } from '../worker/export-format.js';
+import { ExportSplitter } from '../worker/export-format.js';
 import { Store } from './store.js';
 import { canElectLeader, connectTabs } from './leader-election.js';
 import { DispatchPort } from './dispatch-port.js';
@@ -131,19 +131,24 @@ export async function openStore(name: string, options: StoreOptions = {}): Promi
   return new Store(name, api, conn, (cb) => Comlink.proxy((e: ChangeEvent) => cb(e)), () => {});
 }
 
-/** Loads an export (a Blob from `store.export()`, bytes, or chunks) into `store`, atomically. */
+/**
+ * Loads an export into `store`, atomically: a Blob from `store.export()`, its bytes, or its bytes
+ * in pieces split anywhere (an iterable or async iterable of Uint8Array, such as a File's or a
+ * fetch response's `body` stream).
+ */
 export async function importInto(store: Store, data: Blob | ArrayBuffer | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<number> {
-  const parts: Uint8Array[] = [];
-  if (typeof Blob !== 'undefined' && data instanceof Blob) parts.push(new Uint8Array(await data.arrayBuffer()));
-  else if (data instanceof ArrayBuffer) parts.push(new Uint8Array(data));
-  else if (data instanceof Uint8Array) parts.push(data);
+  const split = new ExportSplitter();
+  const chunks: Uint8Array[] = [];
+  if (typeof Blob !== 'undefined' && data instanceof Blob) chunks.push(...split.push(new Uint8Array(await data.arrayBuffer())));
+  else if (data instanceof ArrayBuffer) chunks.push(...split.push(new Uint8Array(data)));
+  else if (data instanceof Uint8Array) chunks.push(...split.push(data));
   else if (data && (Symbol.asyncIterator in Object(data) || Symbol.iterator in Object(data))) {
     for await (const p of data as AsyncIterable<Uint8Array>) {
       if (!(p instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'import chunks must be Uint8Array');
-      parts.push(p);
+      for (const c of split.push(p)) chunks.push(c);
     }
   } else throw new LarderError('BAD_VALUE', 'importInto takes a Blob, an ArrayBuffer, a Uint8Array or chunks');
-  const chunks = parts.flatMap((p) => splitExport(p));
+  split.end();
   const counts = await store.call<number[]>('store', 'atomic', [chunks.map((c) => ({ t: 'store', m: 'importChunk', a: [c] }))]);
   return counts.reduce((a, b) => a + b, 0);
 }

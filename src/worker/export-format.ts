@@ -60,18 +60,86 @@ export function encodeExport(entries: Iterable<[Uint8Array, Uint8Array]>, chunkB
   return chunks;
 }
 
-/** Splits a concatenation of chunks (e.g. an exported file) back into chunks. */
-export function splitExport(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let p = 0;
-  while (p < bytes.length) {
-    if (bytes.length - p < HEADER || MAGIC.some((m, i) => bytes[p + i] !== m)) throw new LarderError('CORRUPT', `not a Larder export (bad chunk header at byte ${p})`);
-    const len = new DataView(bytes.buffer, bytes.byteOffset + p, HEADER).getUint32(8, true);
-    if (p + HEADER + len > bytes.length) throw new LarderError('CORRUPT', `Larder export truncated at byte ${p}`);
-    out.push(bytes.subarray(p, p + HEADER + len));
-    p += HEADER + len;
+/**
+ * Cuts export bytes that arrive in pieces split anywhere (a File's or a response's stream) back
+ * into their chunks: each `push` returns the chunks its piece completes, and `end` checks that
+ * nothing is left over. A chunk inside one piece is a view of it; one spread over pieces is
+ * copied together once, when its last byte has arrived.
+ */
+export class ExportSplitter {
+  /** Pieces not yet consumed start at `pieces[head]` (an index, not shift(): pieces may be tiny and many). */
+  private pieces: Uint8Array[] = [];
+  private head = 0;
+  private buffered = 0;
+  /** Offset in the whole export of the first buffered byte (for error messages). */
+  private at = 0;
+
+  /** Adds the next piece; returns the chunks now complete. CORRUPT on a bad chunk header. */
+  push(piece: Uint8Array): Uint8Array[] {
+    if (piece.length > 0) {
+      this.pieces.push(piece);
+      this.buffered += piece.length;
+    }
+    const out: Uint8Array[] = [];
+    while (this.buffered >= HEADER) {
+      const head = this.read(HEADER, false);
+      if (MAGIC.some((m, i) => head[i] !== m)) throw new LarderError('CORRUPT', `not a Larder export (bad chunk header at byte ${this.at})`);
+      const size = HEADER + new DataView(head.buffer, head.byteOffset, HEADER).getUint32(8, true);
+      if (this.buffered < size) break;
+      out.push(this.read(size, true));
+    }
+    return out;
   }
-  return out;
+
+  /** Ends the export: CORRUPT when it stopped inside a chunk. */
+  end(): void {
+    if (this.buffered > 0) throw new LarderError('CORRUPT', `Larder export truncated at byte ${this.at}`);
+  }
+
+  /** The first `n` (<= buffered) bytes, consumed when `take`. */
+  private read(n: number, take: boolean): Uint8Array {
+    const first = this.pieces[this.head]!;
+    let bytes: Uint8Array;
+    if (first.length >= n) bytes = first.subarray(0, n);
+    else {
+      bytes = new Uint8Array(n);
+      let got = 0;
+      for (let i = this.head; got < n; i++) {
+        const p = this.pieces[i]!;
+        const k = Math.min(p.length, n - got);
+        bytes.set(p.subarray(0, k), got);
+        got += k;
+      }
+    }
+    if (take) {
+      let left = n;
+      while (left > 0) {
+        const p = this.pieces[this.head]!;
+        if (p.length > left) {
+          this.pieces[this.head] = p.subarray(left);
+          left = 0;
+        } else {
+          this.head++;
+          left -= p.length;
+        }
+      }
+      if (this.head > 1024 && this.head * 2 > this.pieces.length) {
+        this.pieces = this.pieces.slice(this.head);
+        this.head = 0;
+      }
+      this.buffered -= n;
+      this.at += n;
+    }
+    return bytes;
+  }
+}
+
+/** Splits a whole export (e.g. an exported file's bytes) into its chunks. */
+export function splitExport(bytes: Uint8Array): Uint8Array[] {
+  const split = new ExportSplitter();
+  const chunks = split.push(bytes);
+  split.end();
+  return chunks;
 }
 
 /** Decodes one chunk; CORRUPT when it is not an export chunk or fails its checksum. */
