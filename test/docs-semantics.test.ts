@@ -226,6 +226,18 @@ describe('$addFields/$set of a dotted path through a non-document (MongoDB proje
     expect(r).toEqual([{ _id: 1, o: { j: 2 }, s: {}, arr: [{}, {}], m: {} }]);
   });
 
+  it('a field inside another field of the same stage is a path collision (BAD_QUERY), as in MongoDB', async () => {
+    const c = store.collection(`s${++seq}`);
+    await c.insertOne({ _id: 1, a: { b: 0 } });
+    for (const stage of ['$set', '$addFields']) {
+      for (const spec of [{ a: 1, 'a.b': 2 }, { 'a.b': 2, a: 1 }, { 'a.b': 1, a: { b: 2 } }, { 'a.b.c': 1, 'a-x': 1, 'a.b': 1 }]) {
+        await expect(c.aggregate([{ [stage]: spec }]).toArray(), JSON.stringify(spec)).rejects.toMatchObject({ code: 'BAD_QUERY', message: expect.stringMatching(/Path collision/) });
+      }
+    }
+    // Siblings, in either form, are fine.
+    expect(await c.aggregate([{ $set: { 'a.b': 1, a: { c: 2 }, 'a-x': 3 } }]).toArray()).toEqual([{ _id: 1, a: { b: 1, c: 2 }, 'a-x': 3 }]);
+  });
+
   it('$project with computed dotted paths is unchanged: scalars in arrays are dropped, then the field is added', async () => {
     const c = store.collection(`s${++seq}`);
     await c.insertOne(doc);

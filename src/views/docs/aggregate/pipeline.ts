@@ -157,6 +157,7 @@ function addFields(name: string, arg: unknown, env: PipelineEnv): Stage {
       return { parts, ev: compileExpression(v) };
     });
   const entries = build(arg);
+  refuseCollisions(entries);
   const apply = (target: Doc, list: Entry[], c: ExprCtx): void => {
     for (const e of list) {
       if (e.nested) {
@@ -172,6 +173,33 @@ function addFields(name: string, arg: unknown, env: PipelineEnv): Stage {
       apply(out, entries, ctxFor(d, vars, env.now));
       return out;
     });
+}
+
+/**
+ * Refuses two fields of one $addFields/$set where one lies inside the other (`a` and `a.b`, or
+ * `a.b` and `{ a: { b } }`): MongoDB's projection parser rejects them as a path collision, where
+ * applying both would let the order of the keys decide.
+ */
+function refuseCollisions(entries: Array<{ parts: string[]; nested?: Array<{ parts: string[]; nested?: unknown }> }>): void {
+  const leaves: string[] = [];
+  const walk = (list: Array<{ parts: string[]; nested?: unknown }>, at: string[]): void => {
+    for (const e of list) {
+      const path = [...at, ...e.parts];
+      if (e.nested) walk(e.nested as Array<{ parts: string[]; nested?: unknown }>, path);
+      else leaves.push(path.join('.'));
+    }
+  };
+  walk(entries, []);
+  const seen = new Set<string>();
+  for (const p of leaves) {
+    if (seen.has(p)) throw new LarderError('BAD_QUERY', `Path collision at ${p}`);
+    seen.add(p);
+  }
+  for (const p of leaves) {
+    for (let i = p.indexOf('.'); i >= 0; i = p.indexOf('.', i + 1)) {
+      if (seen.has(p.slice(0, i))) throw new LarderError('BAD_QUERY', `Path collision at ${p}`);
+    }
+  }
 }
 
 /**
