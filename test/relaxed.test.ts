@@ -32,6 +32,17 @@ describe("durability: 'relaxed'", () => {
     await r.destroy();
   });
 
+  it("info's commit latency counts a relaxed write once its disk commit is done", async () => {
+    const s = await open(fresh('latency'));
+    const samples = async (): Promise<number> => (await s.info()).commitLatencyMs.samples as number;
+    const before = await samples();
+    await s.set('a', 1);
+    expect(await samples()).toBe(before); // answered before the disk commit
+    await expect.poll(samples, { timeout: 5000, interval: 5 }).toBe(before + 1);
+    expect((await s.info()).commitLatencyMs.p99).toBeGreaterThan(0);
+    await s.destroy();
+  });
+
   it('relaxed writes awaited one after another share one IndexedDB transaction', async () => {
     const s = await open(fresh('group'));
     const before = await transactions(s);
