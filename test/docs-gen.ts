@@ -108,14 +108,85 @@ export const filter = filterOf(leaf);
  * give the plain scan's answer: ordering comparisons against arrays and documents (index keys
  * hold an array's elements, not the array).
  */
-const planOnlyLeaf = fc.tuple(
+const planOnlyCmp = fc.tuple(
   path,
   cmpOp,
   fc.oneof(fc.array(scalar, { maxLength: 2 }), fc.record({ x: scalar }, { requiredKeys: [] })),
 ).map(([p, o, v]) => ({ [p]: { [o]: v } }));
 
+/** Values only the index test uses: NaN, -0, infinities, nested arrays, documents, null. */
+const oddScalar = fc.oneof(scalar, fc.constantFrom(NaN, -0, Infinity, -Infinity, 1e300, 'A', 'a\n', '\u00e9', '\u{1F600}', '\uFFFF', '\uD83D', 'a\uDE00'));
+const oddValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: oddScalar },
+  { weight: 1, arbitrary: fc.array(oddScalar, { maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.array(fc.array(scalar, { maxLength: 2 }), { maxLength: 2 }) },
+  { weight: 1, arbitrary: fc.record({ x: oddScalar, y: scalar }, { requiredKeys: [] }) },
+  { weight: 1, arbitrary: fc.array(fc.record({ x: fc.oneof(oddScalar, fc.array(scalar, { maxLength: 2 })), y: scalar }, { requiredKeys: [] }), { maxLength: 3 }) },
+);
+/** Paths the index test adds: numeric parts into arrays of arrays and documents. */
+const planPath = fc.constantFrom(...PATHS, 'a.0', 'a.0.x', 'objs.1.x', 'arr.1', 'n', 'objs', 'a.x.0', '_id');
+const opsOf = (v: fc.Arbitrary<unknown>) => fc.tuple(cmpOp, v).map(([o, x]) => ({ [o]: x }));
+/** Operands only: bigints, one beyond what a double holds exactly (no index key has it). */
+const operand = fc.oneof({ weight: 6, arbitrary: oddScalar }, { weight: 1, arbitrary: fc.constantFrom(5n, 2n ** 60n + 1n, -(2n ** 60n) - 1n) });
+/** A condition of any shape a planner could get wrong (no mingo: compared only with the scan). */
+const planCond: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: oddValue },
+  { weight: 1, arbitrary: oddValue.map((v) => ({ $eq: v })) },
+  { weight: 1, arbitrary: oddValue.map((v) => ({ $ne: v })) },
+  { weight: 3, arbitrary: opsOf(oddValue) },
+  { weight: 1, arbitrary: fc.oneof(opsOf(operand), operand, operand.map((v) => ({ $in: [v, 1] }))) },
+  { weight: 2, arbitrary: fc.tuple(cmpOp, operand, cmpOp, oddScalar).map(([o1, v1, o2, v2]) => ({ [o1]: v1, [o2]: v2 })) },
+  { weight: 2, arbitrary: fc.array(fc.oneof(oddValue, fc.constantFrom({ $regex: '^a' }, { $regex: 'b', $options: 'i' }, null, [], {})), { maxLength: 3 }).map((v) => ({ $in: v })) },
+  { weight: 1, arbitrary: fc.array(oddValue, { maxLength: 2 }).map((v) => ({ $nin: v })) },
+  { weight: 1, arbitrary: fc.tuple(fc.boolean(), opsOf(oddScalar)).map(([e, c]) => ({ $exists: e, ...c })) },
+  { weight: 1, arbitrary: fc.constantFrom('string', 'number', 'array', 'object', 'null', 'bool', 'date', 'double', 'int', 'undefined').map((t) => ({ $type: t })) },
+  { weight: 2, arbitrary: opsOf(oddScalar).map((c) => ({ $elemMatch: c })) },
+  { weight: 1, arbitrary: fc.tuple(opsOf(oddScalar), opsOf(oddScalar)).map(([c, d]) => ({ $elemMatch: { ...c, ...d } })) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('x', 'y'), fc.oneof(oddScalar, opsOf(oddScalar))).map(([k, c]) => ({ $elemMatch: { [k]: c } })) },
+  { weight: 1, arbitrary: fc.array(fc.oneof(oddScalar, opsOf(oddScalar).map((c) => ({ $elemMatch: c }))), { minLength: 1, maxLength: 2 }).map((v) => ({ $all: v })) },
+  { weight: 2, arbitrary: fc.oneof(opsOf(oddScalar), fc.constantFrom({ $regex: '^a' }, { $regex: '^a|b' }, { $in: [null, 1] }, { $eq: null }, { $exists: true }, { $size: 1 })).map((c) => ({ $not: c })) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('^a', '^ab*', '^a{0}b', '^(a|b)', '^a\\.', '^\\Qa', 'a$', '^A', '^\uD83D', '^\u{1F600}'), fc.constantFrom('', 'i', 'm', 's', 'x')).map(([r, o]) => ({ $regex: r, $options: o })) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('^a', '^b'), cmpOp, oddScalar, fc.boolean()).map(([r, o, v, first]) => (first ? { $regex: r, [o]: v } : { [o]: v, $regex: r })) },
+);
+/** Two conditions on one multikey path that different elements may meet (['a', 'b'] and { $regex: '^a', $gt: 'ab' }). */
+const multikeyLeaf = fc
+  .tuple(fc.constantFrom('a', 'arr', 'objs.x'), fc.constantFrom('^a', '^b', '^ab'), cmpOp, fc.constantFrom('a', 'ab', 'b', 'B', 'ba', 1, 2))
+  .map(([p, r, o, v]) => ({ [p]: { $regex: r, [o]: v } }));
+/** Two bounds on one value ({ $gte: 5, $gt: 5 }): only one of them may become the interval's side. */
+const sameValueLeaf = fc
+  .tuple(fc.constantFrom('a', 'b', 'n.x', 'arr', '_id'), fc.constantFrom(['$gte', '$gt'], ['$gt', '$gte'], ['$lte', '$lt'], ['$lt', '$lte'], ['$gte', '$lte']), fc.oneof(scalar, fc.constantFrom(0, 1, 2, 'a', 'b')))
+  .map(([p, [o1, o2], v]) => ({ [p]: { [o1!]: v, [o2!]: v } }));
+const planLeaf = fc.oneof(
+  { weight: 2, arbitrary: sameValueLeaf },
+  { weight: 4, arbitrary: fc.tuple(planPath, planCond).map(([p, c]) => ({ [p]: c })) },
+  { weight: 1, arbitrary: multikeyLeaf },
+  { weight: 1, arbitrary: planOnlyCmp },
+);
+
 /** Filters for comparing a query with and without indexes (Larder against itself, no mingo). */
-export const planFilter = filterOf(fc.oneof({ weight: 6, arbitrary: leaf }, { weight: 1, arbitrary: planOnlyLeaf }));
+export const planFilter = filterOf(fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 4, arbitrary: planLeaf }));
+
+/** Document bodies for the index test: the differential ones and ones with odd values everywhere. */
+export const planDocs = fc
+  .array(
+    fc.oneof(
+      { weight: 2, arbitrary: docBody },
+      {
+        weight: 1,
+        arbitrary: fc.record(
+          { a: oddValue, b: oddScalar, n: fc.oneof(fc.record({ x: oddValue, y: oddScalar }, { requiredKeys: [] }), oddScalar), arr: oddValue, objs: oddValue },
+          { requiredKeys: [] },
+        ),
+      },
+    ),
+    { maxLength: 25 },
+  )
+  .map((bodies) => bodies.map((b, i) => ({ _id: i, ...b })));
+
+/** Sorts for the index test: any indexed path, one or two fields, maybe without an _id tie-break. */
+export const planSort = fc
+  .uniqueArray(fc.constantFrom('a', 'b', 'n.x', 'n.y', 'arr', 'objs.x', 'objs.y', 'arr.0', 'a.x', '_id', 'objs.0.x', 'n'), { minLength: 1, maxLength: 2 })
+  .chain((fields) => fc.tuple(...fields.map(() => fc.constantFrom<1 | -1>(1, -1))).map((dirs) => Object.fromEntries(fields.map((f, i) => [f, dirs[i]]))));
 
 /** A sort on one or two fields. */
 export const sort = fc
@@ -225,3 +296,20 @@ export function canon(v: unknown, sortKeys = false): string {
   return JSON.stringify(v);
 }
 
+
+/**
+ * A sort with a condition on its first field (a range, a regex, points): where an index scan both
+ * narrows and orders, and where a multikey document's sort key (its smallest element ascending,
+ * largest descending) may lie outside the scanned bounds.
+ */
+export const planSortedQuery = planSort.chain((s) =>
+  fc.tuple(
+    fc.oneof(
+      opsOf(oddScalar),
+      fc.tuple(cmpOp, oddScalar, cmpOp, oddScalar).map(([o1, v1, o2, v2]) => ({ [o1]: v1, [o2]: v2 })),
+      fc.constantFrom({ $regex: '^a' }, { $regex: '^b' }, { $in: [1, 'a', null] }, { $exists: true }),
+      oddScalar,
+    ).map((c) => ({ [Object.keys(s)[0]!]: c })),
+    fc.constant(s),
+  ),
+);

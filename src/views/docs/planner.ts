@@ -9,9 +9,11 @@
  *    still skips every non-string). Other operators give no bounds.
  * 2. A candidate index uses its fields left to right: point fields first (a compound key is the
  *    product of their points, at most MAX_POINTS), then at most one interval field. On a multikey
- *    index only one side of an interval is used (each side may be met by a different element).
+ *    index only one condition's interval is used: one side of a range, or a regex's (each may be
+ *    met by a different element).
  *    A sparse index is skipped when a bound includes null (missing fields are not in it); a
- *    partial index only when every clause of its partialFilterExpression appears in the filter.
+ *    partial index only when every clause of its partialFilterExpression appears in the filter
+ *    (a hint naming one for any other filter is refused: scanning it would drop matches).
  * 3. _id is the primary key (the 'D' keys themselves): points there are direct lookups (IDHACK).
  * 4. Score: 3 per point field, 2 for an interval, +1 when the index also yields the requested sort;
  *    ties go to unique indexes, then fewer fields. No usable bound: an index that yields the sort
@@ -159,7 +161,10 @@ function fieldBounds(conds: unknown[], multikey: boolean): FieldBounds | undefin
     }
     if (isRegexObject(c)) {
       const r = regexBounds(c.$regex, c.$options);
-      if (r && !lo && !hi) ({ lo, hi, show } = r);
+      if (r && !lo && !hi) {
+        ({ lo, hi, show } = r);
+        rangeSides++;
+      }
       continue;
     }
     for (const op of Object.keys(c)) {
@@ -186,7 +191,10 @@ function fieldBounds(conds: unknown[], multikey: boolean): FieldBounds | undefin
         }
         const cb = classByte[cls];
         if (cb === undefined) continue;
-        const e = safeEncode(v)!;
+        // Not every value of a class has a key (a bigint beyond 2^53 that no double equals):
+        // no bounds from it then, the matcher still compares it.
+        const e = safeEncode(v);
+        if (!e) continue;
         if (op === '$gt' || op === '$gte') {
           const side = { bytes: e, inclusive: op === '$gte' };
           if (!lo || compareBytes(e, lo.bytes) > 0) lo = side;
@@ -201,7 +209,13 @@ function fieldBounds(conds: unknown[], multikey: boolean): FieldBounds | undefin
         show += `${show ? ', ' : ''}${op} ${showBound(v)}`;
       } else if (op === '$regex') {
         const r = regexBounds(v, c.$options);
-        if (r && !lo && !hi) ({ lo, hi, show } = r);
+        if (r && !lo && !hi) {
+          ({ lo, hi, show } = r);
+          // On a multikey index the regex may be met by one element and a range by another
+          // (['a', 'b'] matches { $regex: '^a', $gt: 'ab' }): the regex's interval is one whole
+          // condition, so no range side may narrow it.
+          rangeSides++;
+        }
       }
     }
   }
@@ -313,6 +327,11 @@ export function plan(filter: unknown, sort: SortSpec | undefined, docPrefix: Uin
     const h = opts.hint;
     pool = cands.filter((c) => (typeof h === 'string' ? c.name === h : isPlainObject(h) && JSON.stringify(Object.entries(h)) === JSON.stringify(c.fields.map((f) => [f.path, f.dir]))));
     if (pool.length === 0) throw new LarderError('BAD_QUERY', `hint provided does not correspond to an existing index: ${JSON.stringify(h)}`);
+    // A partial index lacks the documents outside its expression: scanning it for a filter that
+    // does not imply the expression would silently drop matches. MongoDB's planner refuses such a
+    // hint the same way as an unknown index.
+    pool = pool.filter((c) => !c.partial || impliesPartial(filter, c.partial));
+    if (pool.length === 0) throw new LarderError('BAD_QUERY', `hint provided does not correspond to an existing index: ${JSON.stringify(h)} (a partial index the filter does not imply)`);
   }
   let best: { c: Candidate; score: number; plan: Plan } | undefined;
   for (const c of pool) {

@@ -70,6 +70,7 @@ export function isRegexObject(v: unknown): v is { $regex: string; $options?: str
  * The literal prefix of a `^`-anchored pattern without the i/m/x options, or undefined. Stops at
  * the first metacharacter; a quantifier makes the last literal optional, so it is dropped. A
  * pattern with an alternative outside any group (`^a|b`) has none: `^` anchors only the first.
+ * Never ends in half a surrogate pair.
  */
 export function literalPrefix(spec: RegexSpec): string | undefined {
   if (/[imx]/.test(spec.options)) return undefined;
@@ -91,6 +92,10 @@ export function literalPrefix(spec: RegexSpec): string | undefined {
     }
     out += c;
   }
+  // A trailing high surrogate is half a character: /^\uD83D/ matches '😀' (JS regexes work on
+  // UTF-16 code units), whose key bytes (UTF-8 F0 9F..) do not start with the lone surrogate's.
+  const last = out.charCodeAt(out.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
   return out.includes('\0') ? undefined : out;
 }
 
