@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 
 export { CHROMIUM_ARGS, executablePath } from '../../scripts/chromium.js';
@@ -30,22 +30,47 @@ export function launchProfile(profile: string): Promise<BrowserContext> {
 /**
  * Kills the Chromium using `profile` and every process it started (renderers, the worker's
  * process, utilities) with SIGKILL: a crash, not a shutdown. Child processes do not name the
- * profile on their command line, so the whole process group of the browser is killed.
+ * profile on their command line, so the whole process group of the browser is killed. Returns how
+ * many processes matched the profile and had their group SIGKILLed, so a caller can insist the
+ * kill happened (0 means nothing was running, or the signal could not be sent).
  */
-export function killProfile(profile: string): void {
-  let pids: string[] = [];
+export function killProfile(profile: string): number {
+  let pids: number[] = [];
   try {
-    pids = execSync(`pgrep -f -- "${profile}"`).toString().split(/\s+/).filter(Boolean);
+    // execFileSync, not a shell: a shell's own command line would name the profile and match.
+    pids = execFileSync('pgrep', ['-f', '--', profile]).toString().split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    return; // pgrep exits 1 when nothing matched: already gone.
+    return 0; // pgrep exits 1 when nothing matched: already gone.
   }
+  const own = ownProcessGroup();
+  const groups = new Map<number, number>();
   for (const pid of pids) {
     try {
-      const pgid = execSync(`ps -o pgid= -p ${pid}`).toString().trim();
-      if (pgid && pgid !== '0' && Number(pgid) !== process.pid) process.kill(-Number(pgid), 'SIGKILL');
+      const pgid = Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)]).toString().trim());
+      // Never signal the test runner's own group (the browser is launched detached, in its own).
+      if (pgid > 1 && pgid !== own && pgid !== process.pid) groups.set(pgid, (groups.get(pgid) ?? 0) + 1);
     } catch {
       // The process exited between the two calls.
     }
+  }
+  let killed = 0;
+  for (const [pgid, n] of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+      killed += n;
+    } catch {
+      // The whole group was already gone.
+    }
+  }
+  return killed;
+}
+
+/** This process's group id, or -1 if ps cannot tell. */
+function ownProcessGroup(): number {
+  try {
+    return Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(process.pid)]).toString().trim());
+  } catch {
+    return -1;
   }
 }
 

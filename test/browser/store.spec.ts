@@ -282,14 +282,20 @@ test('quota: QUOTA_EXCEEDED, the failed write absent before and after reload, wr
   await page.goto('/test/browser/fixture/index.html');
   await page.waitForFunction(() => window.larderReady === true);
   const name = storeName('quota');
+  const ballastName = storeName('quota-ballast');
   const origin = new URL(page.url()).origin;
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 8 * 1024 * 1024 });
-  const r = await page.evaluate(async (name) => {
+  const r = await page.evaluate(async ({ name, ballastName }) => {
     const { openStore } = window.larder;
+    const chunk = (i: number) => { const b = new Uint8Array(256 * 1024); for (let j = 0; j < b.length; j += 4096) b[j] = (i + j) & 0xff; crypto.getRandomValues(b.subarray(0, 65536)); return b; };
+    (window as unknown as { chunk: unknown }).chunk = chunk;
+    // A second store of the same origin, destroyed later to free space the way an app would.
+    const ballast = await openStore(ballastName);
+    for (let i = 0; i < 16; i++) await ballast.set(`ballast:${i}`, chunk(i));
+    await ballast.close();
     const s = await openStore(name);
     (window as unknown as { store: unknown }).store = s;
-    const chunk = (i: number) => { const b = new Uint8Array(256 * 1024); for (let j = 0; j < b.length; j += 4096) b[j] = (i + j) & 0xff; crypto.getRandomValues(b.subarray(0, 65536)); return b; };
     let ok = 0;
     let failure = '';
     for (let i = 0; i < 200; i++) {
@@ -297,12 +303,55 @@ test('quota: QUOTA_EXCEEDED, the failed write absent before and after reload, wr
     }
     const failedKey = `blob:${ok}`;
     return { ok, failure, failedInMemory: await s.has(failedKey), firstIntact: (await s.get<Uint8Array>('blob:0'))?.length };
-  }, name);
+  }, { name, ballastName });
   expect(r.failure).toBe('QUOTA_EXCEEDED');
-  expect(r.ok).toBeGreaterThan(0);
+  expect(r.ok).toBeGreaterThan(8); // blob:0..5 are deleted or kept below
   expect(r.failedInMemory).toBe(false);
   expect(r.firstIntact).toBe(256 * 1024);
-  // Reads still answered while full; then space is freed and writes resume.
+
+  // Below the space already used, every write must fail, deletes included (a delete is a WAL
+  // record too): QUOTA_EXCEEDED, and the value is still there, whole, in memory and on disk.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1024 * 1024 });
+  const belowUsage = await page.evaluate(async () => {
+    const s = (window as unknown as { store: import('../../src/index.js').Store }).store;
+    const code = await s.delete('blob:5').then(() => 'ok', (e: { code?: string }) => String(e.code));
+    return { code, length: (await s.get<Uint8Array>('blob:5'))?.length };
+  });
+  expect(belowUsage).toEqual({ code: 'QUOTA_EXCEEDED', length: 256 * 1024 });
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 8 * 1024 * 1024 });
+
+  // Deleting at the quota: a delete is itself a WAL write, so once the origin is full Chromium may
+  // refuse it too. Either it succeeds (the key is gone) or it fails with QUOTA_EXCEEDED and the
+  // value is still there, whole; never anything in between.
+  const atQuota = await page.evaluate(async () => {
+    const s = (window as unknown as { store: import('../../src/index.js').Store }).store;
+    const out: Array<{ code: string; has: boolean; length: number | undefined }> = [];
+    for (let i = 0; i < 3; i++) {
+      const code = await s.delete(`blob:${i}`).then(() => 'ok', (e: { code?: string }) => String(e.code));
+      out.push({ code, has: await s.has(`blob:${i}`), length: (await s.get<Uint8Array>(`blob:${i}`))?.length });
+    }
+    return out;
+  });
+  for (const d of atQuota) {
+    if (d.code === 'ok') expect(d).toEqual({ code: 'ok', has: false, length: undefined });
+    else expect(d).toEqual({ code: 'QUOTA_EXCEEDED', has: true, length: 256 * 1024 });
+  }
+  const deletedAtQuota = atQuota.flatMap((d, i) => (d.code === 'ok' ? [i] : []));
+
+  // Free space by destroying the other store; deletes and writes then succeed at the same quota.
+  const freed = await page.evaluate(async (ballastName) => {
+    const { openStore } = window.larder;
+    const s = (window as unknown as { store: import('../../src/index.js').Store }).store;
+    const chunk = (window as unknown as { chunk: (i: number) => Uint8Array }).chunk;
+    await (await openStore(ballastName)).destroy();
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => String(e.code));
+    const del = [await code(s.delete('blob:3')), await code(s.delete('blob:4'))];
+    const write = await code(s.set('after-free', chunk(999)));
+    return { del, write, gone: [await s.has('blob:3'), await s.has('blob:4')], written: (await s.get<Uint8Array>('after-free'))?.length };
+  }, ballastName);
+  expect(freed).toEqual({ del: ['ok', 'ok'], write: 'ok', gone: [false, false], written: 256 * 1024 });
+
+  // Raising the quota is the other way space frees: writes resume.
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 512 * 1024 * 1024 });
   const resumed = await page.evaluate(async () => {
     const s = (window as unknown as { store: import('../../src/index.js').Store }).store;
@@ -313,11 +362,32 @@ test('quota: QUOTA_EXCEEDED, the failed write absent before and after reload, wr
   expect(resumed).toBe(true);
   await page.reload();
   await page.waitForFunction(() => window.larderReady === true);
-  const after = await page.evaluate(async ({ name, ok }) => {
+  const after = await page.evaluate(async ({ name, ok, ballastName }) => {
     const s = await window.larder.openStore(name);
-    const out = { count: await s.count(), failed: await s.has(`blob:${ok}`), last: (await s.get<Uint8Array>(`blob:${ok - 1}`))?.length, resumed: await s.get('after-quota') };
+    const present = await Promise.all(Array.from({ length: 6 }, (_, i) => s.has(`blob:${i}`)));
+    const out = {
+      count: await s.count(),
+      present,
+      failed: await s.has(`blob:${ok}`),
+      last: (await s.get<Uint8Array>(`blob:${ok - 1}`))?.length,
+      afterFree: (await s.get<Uint8Array>('after-free'))?.length,
+      resumed: await s.get('after-quota'),
+    };
     await s.destroy();
-    return out;
-  }, { name, ok: r.ok });
-  expect(after).toEqual({ count: r.ok + 1, failed: false, last: 256 * 1024, resumed: 'yes' });
+    const b = await window.larder.openStore(ballastName);
+    const ballastCount = await b.count();
+    await b.destroy();
+    return { ...out, ballastCount };
+  }, { name, ok: r.ok, ballastName });
+  const deleted = [...deletedAtQuota, 3, 4];
+  expect(after).toEqual({
+    count: r.ok - deleted.length + 2,
+    present: [0, 1, 2, 3, 4, 5].map((i) => !deleted.includes(i)),
+    failed: false,
+    last: 256 * 1024,
+    afterFree: 256 * 1024,
+    resumed: 'yes',
+    ballastCount: 0,
+  });
+  if (process.env.LARDER_DEBUG) console.log(`quota test: ${r.ok} blobs before QUOTA_EXCEEDED; deletes at quota: ${atQuota.map((d) => d.code).join(',')}`);
 });
