@@ -193,19 +193,73 @@ export const sort = fc
   .uniqueArray(fc.constantFrom('b', 'n.x', 'n.y'), { minLength: 1, maxLength: 2 })
   .chain((fields) => fc.tuple(...fields.map(() => fc.constantFrom<1 | -1>(1, -1))).map((dirs) => Object.fromEntries(fields.map((f, i) => [f, dirs[i]]))));
 
-/** A projection: inclusion or exclusion of a few paths. */
-export const projection = fc.oneof(
-  fc.uniqueArray(fc.constantFrom('a', 'b', 'n.x', 'n', 'objs.x', 'arr'), { minLength: 1, maxLength: 3 }).chain((ps) =>
-    fc.constantFrom(0, 1).chain((m) => fc.boolean().map((noId) => {
-      const p: Record<string, number> = {};
+/** Plain inclusion or exclusion of a few paths. */
+const plainProjection = fc.uniqueArray(fc.constantFrom('a', 'b', 'n.x', 'n', 'objs.x', 'arr'), { minLength: 1, maxLength: 3 }).chain((ps) =>
+  fc.constantFrom(0, 1).chain((m) =>
+    fc.boolean().map((noId) => {
+      const p: Record<string, unknown> = {};
       for (const x of ps) p[x] = m;
       // Drop paths that collide (n and n.x).
       if ('n' in p && 'n.x' in p) delete p['n.x'];
       if (noId && m === 1) p._id = 0;
       return p;
-    })),
+    }),
   ),
 );
+
+/** $slice arguments: n, -n (beyond the length too), [skip, n] with a negative skip. */
+const sliceArg = fc.oneof(fc.integer({ min: -4, max: 4 }), fc.tuple(fc.integer({ min: -4, max: 4 }), fc.integer({ min: 1, max: 3 })));
+
+/**
+ * An inclusion projection with the array operators: a few included paths (through arrays too:
+ * 'objs.x'), $slice on arrays, scalars and missing fields, $elemMatch, and the _id rule. Shapes
+ * where mingo departs from MongoDB are left out (docs-differences.md, tested in
+ * docs-projection-semantics.test.ts): $slice without an inclusion (mingo makes it an inclusion,
+ * MongoDB an exclusion), $slice on a nested path (mingo creates the missing parent and slices
+ * through arrays of documents into one array), $elemMatch with operators on the elements
+ * themselves (mingo refuses them) or on arrays holding scalars (mingo matches a scalar with a
+ * field condition), $elemMatch in an exclusion, and `_id: 1` in an exclusion (mingo refuses both).
+ */
+const arrayProjection = fc
+  .record({
+    paths: fc.uniqueArray(fc.constantFrom('a', 'b', 'n.x', 'n', 'objs.x', 'objs.y', 'a.x', 'n.y', 'missing'), { maxLength: 3 }),
+    slices: fc.array(fc.tuple(fc.constantFrom('arr', 'a', 'objs', 'b', 'missing'), sliceArg), { maxLength: 2 }),
+    elem: fc.option(fc.oneof(scalar.map((v) => ({ x: v })), fc.tuple(fc.constantFrom('$gt', '$gte', '$lt', '$lte'), scalar.filter((v) => v !== null)).map(([o, v]) => ({ y: { [o]: v } }))), { nil: undefined }),
+    id: fc.constantFrom(undefined, 0, 1),
+  })
+  .map(({ paths, slices, elem, id }) => {
+    const p: Record<string, unknown> = {};
+    const taken: string[] = [];
+    const clash = (x: string): boolean => taken.some((t) => t === x || t.startsWith(x + '.') || x.startsWith(t + '.'));
+    for (const x of paths) if (!clash(x)) (p[x] = 1), taken.push(x);
+    const included = taken.length > 0;
+    for (const [x, s] of slices) if (!clash(x)) (p[x] = { $slice: s }), taken.push(x);
+    if (elem && !clash('objs')) (p.objs = { $elemMatch: elem }), taken.push('objs');
+    if (id !== undefined) p._id = id;
+    // Without an included field MongoDB decides the type from _id, $slice and $elemMatch: keep to
+    // the inclusions mingo shares ({ a: { $slice }, _id: 1 }; $elemMatch without $slice).
+    if (!included && slices.length && taken.length) p._id = 1;
+    if (!taken.length) p.b = 1;
+    return p;
+  });
+
+/** A find projection: plain inclusion/exclusion, or an inclusion with $slice / $elemMatch. */
+export const projection = fc.oneof({ weight: 1, arbitrary: plainProjection }, { weight: 2, arbitrary: arrayProjection });
+
+/**
+ * A positional projection (`arr.$`) with the filter it needs: a condition on the array that the
+ * filter's match decides, and maybe another field. Only conditions on plain arrays of scalars:
+ * the positional element of `objs.x` or of a condition under $or differs between the two.
+ */
+export const positionalQuery = fc
+  .tuple(
+    fc.oneof(
+      scalar.filter((v) => v !== null).map((v) => ({ arr: v })),
+      fc.tuple(cmpOp, cmpValue).map(([o, v]) => ({ arr: { [o]: v } })),
+    ),
+    fc.constantFrom<Record<string, unknown>>({}, { b: 1 }, { _id: 0 }, { 'n.x': 1 }),
+  )
+  .map(([f, extra]) => ({ filter: f, projection: { 'arr.$': 1, ...extra } }));
 
 /** An update with one operator. */
 const oneUpdate = fc.oneof(
@@ -245,6 +299,64 @@ export const update = fc.oneof(
   },
 );
 
+/** The collection $lookup reads in the random pipelines. */
+export const LOOKUP_FROM = 'lookup_other';
+
+/** Documents of the $lookup collection: `k` (maybe missing) to join on. */
+export const lookupDocs = fc.array(fc.record({ k: scalar, w: scalar }, { requiredKeys: [] }), { maxLength: 6 }).map((bs) => bs.map((b, i) => ({ _id: i, ...b })));
+
+const numRef = fc.constantFrom('$b', '$n.x', '$n.y');
+/** `r` when a number, else 0: mingo compares and adds across types unlike MongoDB (docs-differences.md). */
+const num = (r: string): unknown => ({ $cond: [{ $isNumber: r }, r, 0] });
+/** `$arr` when an array, else []: $size/$arrayElemAt/$in of a non-array are errors in MongoDB, lenient in mingo. */
+const arrOrEmpty = { $cond: [{ $isArray: '$arr' }, '$arr', []] };
+/** Expressions: field paths, $cond, $ifNull, $add, $concat, $size, $arrayElemAt, $in, comparisons. */
+const expression: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom('$b', '$n.x', '$n.y', '$a', '$arr', '$missing', '$objs.x'),
+  fc.tuple(fc.constantFrom('$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$cmp'), numRef, fc.integer({ min: -3, max: 5 })).map(([o, r, v]) => ({ [o]: [num(r), v] })),
+  fc.tuple(fc.constantFrom('$b', '$n.x'), scalar).map(([r, v]) => ({ $ifNull: [r, { $literal: v }] })),
+  fc.tuple(fc.constantFrom('$b', '$n.x'), scalar, scalar).map(([r, x, y]) => ({ $cond: [{ $eq: [r, { $literal: x }] }, { $literal: y }, r] })),
+  fc.tuple(numRef, numRef).map(([r, q]) => ({ $add: [num(r), num(q), 1] })),
+  fc.constantFrom('$b', '$n.x').map((r) => ({ $concat: [{ $cond: [{ $eq: [{ $type: r }, 'string'] }, r, '?'] }, '-'] })),
+  fc.constant({ $size: arrOrEmpty }),
+  fc.integer({ min: -3, max: 3 }).map((i) => ({ $arrayElemAt: [arrOrEmpty, i] })),
+  // $in of a missing value: MongoDB finds nothing, Larder and mingo differ (see the report); kept non-missing.
+  fc.constantFrom('$b', '$n.x').map((x) => ({ $in: [{ $ifNull: [x, null] }, arrOrEmpty] })),
+);
+/**
+ * Accumulators: all of them on numbers, $first/$last on anything; $min/$max only on scalars
+ * (mingo orders arrays and documents unlike MongoDB); $push/$addToSet of values never missing
+ * (MongoDB skips missing values, mingo pushes null).
+ */
+const accumulator = fc.oneof(
+  fc.tuple(fc.constantFrom('$sum', '$avg', '$min', '$max', '$first', '$last'), fc.oneof(numRef, fc.constant(1))).map(([o, r]) => ({ [o]: r })),
+  fc.tuple(fc.constantFrom('$push', '$addToSet'), fc.constantFrom('$b', '$_id')).map(([o, r]) => ({ [o]: { $ifNull: [r, null] } })),
+  fc.constant({ $count: {} }),
+  fc.tuple(fc.constantFrom('$first', '$last'), fc.constantFrom('$a', '$arr', '$n')).map(([o, r]) => ({ [o]: r })),
+);
+/** Random stages (with the fixed ones below). */
+const randomStage: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  fc
+    .record({ path: fc.constantFrom('$arr', '$objs'), includeArrayIndex: fc.option(fc.constant('idx'), { nil: undefined }), preserveNullAndEmptyArrays: fc.option(fc.boolean(), { nil: undefined }) }, { requiredKeys: ['path'] })
+    .map((u) => ({ $unwind: u })),
+  fc.tuple(expression, expression).map(([x, y]) => ({ $project: { b: 1, e1: x, e2: y } })),
+  expression.map((x) => ({ $project: { _id: 0, 'n.x': 1, e: x } })),
+  // 'n.z' of a missing value: MongoDB still creates n (docs-differences.md); kept non-missing.
+  fc.tuple(expression, expression).map(([x, y]) => ({ $addFields: { e: x, 'n.z': { $ifNull: [y, null] } } })),
+  // b stays a scalar: the stages after sort and group on it, and mingo orders arrays unlike MongoDB.
+  expression.filter((x) => !['$a', '$arr', '$objs.x'].includes(x as string)).map((x) => ({ $set: { b: x } })),
+  fc.tuple(fc.constantFrom<unknown>(null, '$b', '$n.x', { k: '$b' }, { $type: '$a' }), accumulator, accumulator).map(([k, x, y]) => ({ $group: { _id: k, p: x, q: y } })),
+  fc.constantFrom({ $sortByCount: '$n.x' }, { $unset: ['n.x', 'objs'] }, { $sort: { 'n.x': -1, _id: 1 } }),
+  // `as: 'n.j'` is a path in MongoDB, a field name with a dot in mingo; an array localField that
+  // matches nothing gives [] in MongoDB, [null] in mingo: only n.x (never an array here).
+  fc.constant({ $lookup: { from: LOOKUP_FROM, localField: 'n.x', foreignField: 'k', as: 'j' } }),
+  // No $count in a facet: on no input MongoDB gives [], mingo [{ n: 0 }].
+  fc.constantFrom(
+    { $facet: { c: [{ $skip: 1 }, { $project: { n: 1 } }], s: [{ $sort: { b: 1, _id: 1 } }, { $limit: 2 }, { $project: { b: 1 } }] } },
+    { $facet: { g: [{ $group: { _id: null, s: { $sum: '$b' } } }], u: [{ $unwind: '$arr' }, { $project: { arr: 1 } }] } },
+  ),
+);
+
 /** A pipeline of common stages. */
 export const pipeline = fc.array(
   fc.oneof(
@@ -269,15 +381,35 @@ export const pipeline = fc.array(
       { $project: { m: { $map: { input: { $cond: [{ $isArray: '$arr' }, '$arr', []] }, in: { $type: '$$this' } } } } },
       { $replaceRoot: { newRoot: { k: '$b', id: '$_id' } } },
     ),
+    randomStage,
+    randomStage,
   ),
   { maxLength: 4 },
 ).map((stages) => {
   // $count ends the pipeline: on no input mingo emits { total: 0 }, MongoDB nothing (docs-differences.md).
   const i = stages.findIndex((st) => '$count' in st);
   const out = i < 0 ? stages : stages.slice(0, i + 1);
-  // A second $unwind of a scalar: MongoDB keeps falsy scalars ('' , 0, false) as one element; mingo drops them.
-  const j = out.findIndex((st) => (st as { $unwind?: unknown }).$unwind === '$arr');
-  return j < 0 ? out : out.filter((st, k) => k <= j || (st as { $unwind?: unknown }).$unwind !== '$arr');
+  // $unwind of a falsy scalar ('', 0, false) or of {}: MongoDB keeps it as one element, mingo drops
+  // it. Only arr (always an array) and objs (missing or an array) are unwound, each at most once.
+  const seen = new Set<string>();
+  // $addFields of 'n.z' once n may be a scalar ($group's n, $count's...): MongoDB replaces the
+  // scalar with { z }, mingo leaves it; after an $unwind, mingo's documents from one input share n
+  // and the last write wins (docs-differences.md).
+  let reshaped = false;
+  return out.filter((st) => {
+    if (['$group', '$replaceRoot', '$facet', '$sortByCount', '$count', '$unwind'].some((k) => k in st)) reshaped = true;
+    if (reshaped && '$addFields' in st && 'n.z' in (st.$addFields as object)) return false;
+    // $all on arr once arr is a scalar: MongoDB matches { $all: [v] } like v, mingo never (docs-differences.md).
+    if ('$match' in st && seen.has('$arr') && JSON.stringify(st).includes('"$all"')) return false;
+    // The $facet that unwinds arr again, after arr was unwound.
+    if ('$facet' in st && seen.has('$arr') && JSON.stringify(st).includes('"$unwind":"$arr"')) return false;
+    const u = (st as { $unwind?: string | { path: string } }).$unwind;
+    if (u === undefined) return true;
+    const path = typeof u === 'string' ? u : u.path;
+    if (seen.has(path)) return false;
+    seen.add(path);
+    return true;
+  });
 });
 
 /** A canonical string of a value: types distinguished, key order kept. */

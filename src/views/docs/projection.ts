@@ -44,9 +44,14 @@ export function compileProjection(spec: unknown, mode: 'find' | 'aggregate' = 'f
     return undefined;
   }
   const root = node();
+  // The projection's type as MongoDB decides it (projection_parser.cpp): flags and expressions
+  // set it; an _id flag, $slice and $elemMatch do not, and only decide it when nothing else did.
   let inclusion = false;
   let exclusion = false;
   let idExcluded = false;
+  let idIncluded = false;
+  let hasSlice = false;
+  let hasElemMatch = false;
 
   const add = (parts: string[], v: unknown, path: string): void => {
     let n = root;
@@ -77,9 +82,8 @@ export function compileProjection(spec: unknown, mode: 'find' | 'aggregate' = 'f
         n.exclude = true;
       } else {
         n.include = true;
-        if (!isId) {
-          inclusion = true;
-          }
+        if (isId) idIncluded = true;
+        else inclusion = true;
       }
       return;
     }
@@ -87,6 +91,7 @@ export function compileProjection(spec: unknown, mode: 'find' | 'aggregate' = 'f
       const s = v.$slice;
       n.slice = Array.isArray(s) ? [Number(s[0]), Number(s[1])] : [Number(s), undefined];
       if (n.slice[1] !== undefined && n.slice[1] <= 0) throw new LarderError('BAD_QUERY', '$slice limit must be positive');
+      hasSlice = true;
       return;
     }
     if (mode === 'find' && isPlainObject(v) && Object.keys(v).length === 1 && '$elemMatch' in v) {
@@ -97,7 +102,8 @@ export function compileProjection(spec: unknown, mode: 'find' | 'aggregate' = 'f
       const valueMode = keys.length > 0 && keys.every((k) => k.startsWith('$') && !['$and', '$or', '$nor'].includes(k));
       const f = compileFilter(valueMode ? { v: m } : m);
       n.elemMatch = valueMode ? (e) => f({ v: e }) : (e) => isPlainObject(e) && f(e);
-      inclusion = true;
+      // Allowed in an exclusion projection too ({ b: 0, a: { $elemMatch } } keeps all but b).
+      hasElemMatch = true;
       return;
     }
     if (isPlainObject(v) && Object.keys(v).length > 0 && !Object.keys(v)[0]!.startsWith('$')) {
@@ -106,15 +112,16 @@ export function compileProjection(spec: unknown, mode: 'find' | 'aggregate' = 'f
       return;
     }
     n.expr = compileExpression(v);
-    if (!isId) {
-      inclusion = true;
-    }
+    // Any expression makes an inclusion, on _id too: { _id: '$b' } keeps only _id.
+    inclusion = true;
   };
 
   for (const path of Object.keys(spec)) add(splitPath(path, 'projection path'), spec[path], path);
   if (inclusion && exclusion) throw new LarderError('BAD_QUERY', 'Cannot do exclusion on a field in an inclusion projection');
-  // Only $slice (or only exclusions) keeps every other field; `{ _id: 1 }` alone is an inclusion.
-  const inc = inclusion || (!exclusion && hasInclusionOnlyId(root));
+  // Without an inclusion or exclusion of a field other than _id: a $slice makes an exclusion
+  // unless _id is included ({ a: { $slice: 1 }, _id: 1 } keeps only _id and a); else $elemMatch
+  // makes an inclusion; else `{ _id: 1 }` is an inclusion and `{ _id: 0 }` an exclusion.
+  const inc = inclusion || (!exclusion && (hasSlice ? idIncluded : hasElemMatch || idIncluded));
   if (inc && !idExcluded) {
     const id = root.children.get('_id') ?? node();
     if (!id.expr && !id.exclude) id.include = true;
@@ -125,15 +132,10 @@ export function compileProjection(spec: unknown, mode: 'find' | 'aggregate' = 'f
     apply(doc, positional, now = new Date()) {
       const ctx = { root: doc, cur: doc, vars: {}, now };
       const out = inc ? include(doc, root, ctx, []) : exclude(doc, root, ctx, []);
-      finishArrays(out as Doc, root, doc, positional, []);
+      finishArrays(out as Doc, root, doc, positional, [], inc);
       return out as Doc;
     },
   };
-}
-
-function hasInclusionOnlyId(root: Node): boolean {
-  // { _id: 1 } alone is an inclusion of _id only.
-  return root.children.size === 1 && root.children.get('_id')?.include === true;
 }
 
 type Ctx = { root: unknown; cur: unknown; vars: Record<string, unknown>; now: Date };
@@ -199,14 +201,16 @@ function exclude(v: unknown, n: Node, ctx: Ctx, at: string[]): unknown {
 }
 
 /** Applies $slice, $elemMatch and positional projections to the already projected output. */
-function finishArrays(out: Doc, n: Node, src: Doc, positional: ((p: string[]) => number | undefined) | undefined, at: string[]): void {
+function finishArrays(out: Doc, n: Node, src: Doc, positional: ((p: string[]) => number | undefined) | undefined, at: string[], inclusion: boolean): void {
   for (const [k, c] of n.children) {
     const path = [...at, k];
     if (c.elemMatch) {
       const arr = own(src, k);
       const hit = Array.isArray(arr) ? arr.find(c.elemMatch) : undefined;
-      if (hit === undefined) delete out[k];
-      else setOwn(out, k, [clone(hit)]);
+      // An inclusion appends it after the kept fields, wherever it was in the document; an
+      // exclusion replaces it in place (MongoDB: an expression on a path the output lacks / has).
+      if (hit === undefined || inclusion) delete out[k];
+      if (hit !== undefined) setOwn(out, k, [clone(hit)]);
       continue;
     }
     if (c.positional) {
@@ -223,8 +227,8 @@ function finishArrays(out: Doc, n: Node, src: Doc, positional: ((p: string[]) =>
       continue;
     }
     if (c.children.size) {
-      if (isPlainObject(cur)) finishArrays(cur, c, own(src, k) as Doc, positional, path);
-      else if (Array.isArray(cur)) for (const e of cur) if (isPlainObject(e)) finishArrays(e, c, e, positional, path);
+      if (isPlainObject(cur)) finishArrays(cur, c, own(src, k) as Doc, positional, path, inclusion);
+      else if (Array.isArray(cur)) for (const e of cur) if (isPlainObject(e)) finishArrays(e, c, e, positional, path, inclusion);
     }
   }
 }
