@@ -5,6 +5,7 @@
  * $accumulator are BAD_QUERY like any unknown operator.
  */
 import { LarderError } from '../../../errors.js';
+import { compareValues, MinKey } from '../../../keys/compare.js';
 import { exprPath } from '../paths.js';
 import { isPlainObject, setOwn, show, type Doc } from '../util.js';
 
@@ -152,6 +153,22 @@ export function namedArgs(op: string, arg: unknown, required: string[], optional
   for (const k of Object.keys(arg)) if (!required.includes(k) && !optional.includes(k)) throw new LarderError('BAD_QUERY', `${op}: unknown argument ${k}`);
   for (const k of required) if (!(k in arg)) throw new LarderError('BAD_QUERY', `${op}: missing '${k}'`);
   return arg;
+}
+
+/**
+ * Compares two expression values in the aggregation comparison order, where a missing value
+ * (undefined) is a value of its own: MinKey < missing < null < everything else, and two missing
+ * values are equal. compareValues treats missing as null (right for sort keys and indexes), but
+ * MongoDB's comparison expressions do not: `{ $eq: ['$missing', null] }` is false
+ * (jstests/aggregation/expressions/comparison_missing_and_key_values.js; the $ne manual page).
+ */
+export function compareExpr(a: unknown, b: unknown): number {
+  if (a === undefined || b === undefined) {
+    if (a === b) return 0;
+    if (a === undefined) return b === MinKey ? 1 : -1;
+    return a === MinKey ? -1 : 1;
+  }
+  return compareValues(a, b);
 }
 
 /** True for null or missing: most operators then return null. */

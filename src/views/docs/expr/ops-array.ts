@@ -6,11 +6,19 @@
  */
 import { compareValues } from '../../../keys/compare.js';
 import { isPlainObject, setOwn, valuesEqual, type Doc } from '../util.js';
-import { compileExpression, exprError, namedArgs, nullish, registerOps, simple, truthy, variadic, withVars, type Ev, type OpCompiler } from './evaluate.js';
+import { argsN, compareExpr, compileExpression, exprError, namedArgs, nullish, registerOps, simple, truthy, variadic, withVars, type Ev, type OpCompiler } from './evaluate.js';
 
 function arr(op: string, v: unknown): unknown[] {
   if (!Array.isArray(v)) exprError(op, `requires an array argument, found: ${v === null ? 'null' : v === undefined ? 'missing' : typeof v}`);
   return v;
+}
+
+/** A $slice/$arrayElemAt position or count: a number holding a 32-bit integer, else an error. */
+function int32(op: string, v: unknown, which: string): number {
+  if (typeof v !== 'number' && typeof v !== 'bigint') exprError(op, `${which} argument must be a numeric value`);
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) exprError(op, `${which} argument can't be represented as a 32-bit integer`);
+  return n;
 }
 
 function uniq(values: unknown[]): unknown[] {
@@ -87,23 +95,31 @@ registerOps({
   $isArray: simple(1, 1, ([v]) => Array.isArray(v)),
   $arrayElemAt: simple(2, 2, ([a, i], op) => {
     if (nullish(a) || nullish(i)) return null;
-    return elemAt(arr(op, a), Number(i));
+    // The index must be a 32-bit integer (jstests/aggregation/expressions/array_elem_at.js: 28690, 28691).
+    return elemAt(arr(op, a), int32(op, i, 'second'));
   }),
   $first: simple(1, 1, ([a], op) => (nullish(a) ? null : elemAt(arr(op, a), 0))),
   $last: simple(1, 1, ([a], op) => (nullish(a) ? null : elemAt(arr(op, a), -1))),
-  $slice: simple(2, 3, ([a, x, y], op) => {
-    if (nullish(a)) return null;
-    const list = arr(op, a);
-    if (y === undefined) {
-      const n = Number(x);
-      return n >= 0 ? list.slice(0, n) : list.slice(Math.max(0, list.length + n));
-    }
-    let start = Number(x);
-    if (start < 0) start = Math.max(0, list.length + start);
-    const n = Number(y);
-    if (n <= 0) exprError(op, 'third argument must be positive');
-    return list.slice(start, start + n);
-  }),
+  $slice: (arg, op) => {
+    const evs = argsN(op, arg, 2, 3);
+    return (c) => {
+      // ExpressionSlice (jstests $slice expression test, SERVER-6074): a null array, position or
+      // count gives null; otherwise both must be 32-bit integers (codes 28725-28728).
+      const a = evs[0]!(c);
+      if (nullish(a)) return null;
+      const list = arr(op, a);
+      const x = evs[1]!(c);
+      if (nullish(x)) return null;
+      const first = int32(op, x, 'second');
+      if (evs.length === 2) return first >= 0 ? list.slice(0, first) : list.slice(Math.max(0, list.length + first));
+      const y = evs[2]!(c);
+      if (nullish(y)) return null;
+      const n = int32(op, y, 'third');
+      if (n <= 0) exprError(op, 'third argument must be positive');
+      const start = first < 0 ? Math.max(0, list.length + first) : first;
+      return list.slice(start, start + n);
+    };
+  },
   $concatArrays: variadic((vals, op) => {
     const out: unknown[] = [];
     for (const v of vals) {
@@ -112,12 +128,12 @@ registerOps({
     }
     return out;
   }),
-  $in: simple(2, 2, ([x, a], op) => arr(op, a).some((e) => valuesEqual(e, x))),
+  $in: simple(2, 2, ([x, a], op) => arr(op, a).some((e) => compareExpr(e, x) === 0)),
   $indexOfArray: simple(2, 4, ([a, x, s, e], op) => {
     if (nullish(a)) return null;
     const list = arr(op, a);
     const end = e === undefined ? list.length : Math.min(Number(e), list.length);
-    for (let i = s === undefined ? 0 : Number(s); i < end; i++) if (valuesEqual(list[i], x)) return i;
+    for (let i = s === undefined ? 0 : Number(s); i < end; i++) if (compareExpr(list[i], x) === 0) return i;
     return -1;
   }),
   $reverseArray: simple(1, 1, ([a], op) => (nullish(a) ? null : [...arr(op, a)].reverse())),

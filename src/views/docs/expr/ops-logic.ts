@@ -5,14 +5,13 @@
  * $mergeObjects $getField $setField? (no) $year $month $dayOfMonth $hour $minute $second
  * $millisecond $dayOfWeek $dayOfYear $week? (no) $dateToString $toHashedIndexKey? (no).
  */
-import { compareValues } from '../../../keys/compare.js';
 import { ObjectId } from '../../../codec/object-id.js';
 import { LarderError } from '../../../errors.js';
 import { bsonType, isPlainObject, own, setOwn, show, type Doc } from '../util.js';
-import { argList, compileExpression, exprError, namedArgs, nullish, registerOps, simple, truthy, variadic, withVars, type Ev, type OpCompiler } from './evaluate.js';
+import { argList, compareExpr, compileExpression, exprError, namedArgs, nullish, registerOps, simple, truthy, variadic, withVars, type Ev, type OpCompiler } from './evaluate.js';
 
 function cmp(test: (c: number) => boolean): OpCompiler {
-  return simple(2, 2, ([a, b]) => test(compareValues(a ?? null, b ?? null)));
+  return simple(2, 2, ([a, b]) => test(compareExpr(a, b)));
 }
 
 function toNumber(op: string, v: unknown, int: boolean): unknown {
@@ -115,7 +114,10 @@ registerOps({
   $gte: cmp((c) => c >= 0),
   $lt: cmp((c) => c < 0),
   $lte: cmp((c) => c <= 0),
-  $cmp: simple(2, 2, ([a, b]) => compareValues(a ?? null, b ?? null)),
+  $cmp: simple(2, 2, ([a, b]) => {
+    const r = compareExpr(a, b);
+    return r < 0 ? -1 : r > 0 ? 1 : 0;
+  }),
   $and: (arg) => {
     const evs = argList(arg);
     return (c) => evs.every((e) => truthy(e(c)));

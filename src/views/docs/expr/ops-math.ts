@@ -56,16 +56,18 @@ registerOps({
     return p;
   }),
   $divide: simple(2, 2, ([a, b], op) => {
-    const x = num(op, a);
-    const y = num(op, b);
-    if (x === null || y === null) return null;
+    // Null wins over a non-number in either position (ExpressionDivide: numbers, then nullish, then error).
+    if (nullish(a) || nullish(b)) return null;
+    const x = num(op, a)!;
+    const y = num(op, b)!;
     if (y === 0) exprError(op, "can't divide by zero");
     return x / y;
   }),
   $mod: simple(2, 2, ([a, b], op) => {
-    const x = num(op, a);
-    const y = num(op, b);
-    if (x === null || y === null) return null;
+    // As $divide: ExpressionMod returns null when either side is nullish before any type error.
+    if (nullish(a) || nullish(b)) return null;
+    const x = num(op, a)!;
+    const y = num(op, b)!;
     if (y === 0) exprError(op, "can't mod by zero");
     return x % y;
   }),
