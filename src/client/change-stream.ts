@@ -43,8 +43,10 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
+  // Before ===: 0 and -0 are stored apart (an update from one to the other modifies the
+  // document), and NaN equals NaN.
+  if (typeof a === 'number' && typeof b === 'number') return Object.is(a, b);
   if (a === b) return true;
-  if (typeof a === 'number' && typeof b === 'number') return Object.is(a, b) || (a !== a && b !== b);
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
   if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i]);
@@ -56,15 +58,23 @@ function sameValue(a: unknown, b: unknown): boolean {
   return typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && String(a) === String(b) && a.constructor === b.constructor;
 }
 
+/**
+ * Adds `k` as an own field: a stored document may have a field named `__proto__`, which plain
+ * assignment would turn into a prototype change (the field lost, the object's inherited fields changed).
+ */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 /** updatedFields / removedFields between two versions (dotted paths into sub-documents). */
 function diff(before: Record<string, unknown>, after: Record<string, unknown>, prefix = '', out = { updatedFields: {} as Record<string, unknown>, removedFields: [] as string[], truncatedArrays: [] as unknown[] }) {
   for (const k of Object.keys(after)) {
     const p = prefix + k;
     const a = before[k];
     const b = after[k];
-    if (!Object.prototype.hasOwnProperty.call(before, k)) out.updatedFields[p] = b;
+    if (!Object.prototype.hasOwnProperty.call(before, k)) setOwn(out.updatedFields, p, b);
     else if (isObj(a) && isObj(b)) diff(a, b, p + '.', out);
-    else if (!sameValue(a, b)) out.updatedFields[p] = b;
+    else if (!sameValue(a, b)) setOwn(out.updatedFields, p, b);
   }
   for (const k of Object.keys(before)) if (!Object.prototype.hasOwnProperty.call(after, k)) out.removedFields.push(prefix + k);
   return out;

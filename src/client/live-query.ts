@@ -53,7 +53,12 @@ export function liveQuery<T>(feed: Feed, coll: string, run: () => Promise<T[]>, 
         const bytes = encodeValue(docs);
         if (!last || !sameBytes(last, bytes)) {
           last = bytes;
-          cb(docs);
+          // A throwing callback must not end the loop: a change that arrived meanwhile would be lost.
+          try {
+            cb(docs);
+          } catch (e) {
+            if (onError) onError(e);
+          }
         }
       } while (stale && !stopped);
     } catch (e) {
