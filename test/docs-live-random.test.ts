@@ -178,12 +178,6 @@ describe('live queries under random writes', () => {
           let late: Sub | undefined;
           let pending: Promise<void>[] = [];
           for (let i = 0; i < steps.length; i++) {
-            // Two transactions begun in one tick are not isolated (see the it.fails below): a
-            // transaction starts once the steps before it are done.
-            if (steps[i]!.k === 'tx') {
-              await Promise.all(pending);
-              pending = [];
-            }
             const p = runStep(c, steps[i]!);
             if (i === mid) {
               late = subscribe(c, queries[0]!);
@@ -391,10 +385,10 @@ describe('found by the random tests', () => {
   // Known bugs outside this test's files (reported; these start failing when they are fixed, then
   // turn them into plain `it`).
 
-  // src/worker/store-engine.ts answers only the first txBegin of a message with an id; a second
-  // store.transaction() begun in the same tick gets `undefined` (src/client/store.ts does not check)
-  // and runs as plain auto-committed writes: its "rollback" undoes nothing.
-  it.fails('two transactions begun in one tick are both transactions', async () => {
+  // Fixed: the worker begins one transaction per message, and a second store.transaction()
+  // begun in the same tick used to share the first's message, got `undefined` for an id and ran
+  // as plain auto-committed writes. txBegin now ends its message (CallQueue.endMessage).
+  it('two transactions begun in one tick are both transactions', async () => {
     const c = store.collection<Doc>(`twotx${++seq}`);
     const t1 = store.transaction(async (tx) => void (await tx.collection<Doc>(c.collectionName).insertOne({ _id: 1 })));
     const t2 = store

@@ -33,6 +33,8 @@ type Settle = (v: unknown) => void;
 /** The calls of one message being gathered. */
 interface Segment {
   tx: number | undefined;
+  /** No more calls join this message (see endMessage). */
+  ended?: boolean;
   /** Calls in the message. */
   count: number;
   /** Packed: the calls' frames are `w.buf[start, end)`. Null for a plain list. */
@@ -182,6 +184,17 @@ export class CallQueue {
     return this.add(seg) as Promise<T>;
   }
 
+  /**
+   * Ends the message being gathered: the tick's later calls go in a new one. A transaction's
+   * txBegin ends its message, because the worker begins one transaction per message (after that
+   * message's own calls), so a second txBegin in the same tick needs a message of its own, which
+   * the worker runs once the first transaction has ended.
+   */
+  endMessage(): void {
+    const last = this.segments[this.segments.length - 1];
+    if (last !== undefined) last.ended = true;
+  }
+
   /** Rejects every later call with `err` (the store was closed). */
   close(err: LarderError): void {
     this.closedWith = err;
@@ -190,7 +203,7 @@ export class CallQueue {
   /** The open segment for `tx`: the last one when it is for the same transaction, else a new one. */
   private segmentFor(tx: number | undefined): Segment {
     const last = this.segments[this.segments.length - 1];
-    if (last !== undefined && last.tx === tx) return last;
+    if (last !== undefined && last.tx === tx && last.ended !== true) return last;
     const packable = tx === undefined || (Number.isSafeInteger(tx) && tx >= 0 && tx < Number.MAX_SAFE_INTEGER);
     const done = new Promise<Replies>(takeSettlers as (resolve: (r: Replies) => void, reject: Settle) => void);
     const settle = lastResolve;

@@ -69,7 +69,10 @@ export class Store extends Scope {
    * other call waits until it ends, and a throw (or running past the timeout) rolls it all back.
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
-    const id = await this.q.call<number>('store', 'txBegin', []);
+    const begun = this.q.call<number>('store', 'txBegin', []);
+    this.q.endMessage();
+    const id = await begun;
+    if (typeof id !== 'number') throw new LarderError('INTERNAL', 'the worker did not begin the transaction');
     const tx = new Transaction(this.q, this.feed, id);
     let result: T;
     try {

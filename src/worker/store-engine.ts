@@ -189,8 +189,10 @@ export class StoreEngine {
     this.events = [];
     for (let i = 0; i < n; ) {
       if (i >= txBegin && txBegin >= 0 && calls.t[i] === 'store' && calls.m[i] === 'txBegin') {
-        // Answered below, with the id (the first; any other stays undefined, as it always did).
-        out.undefined();
+        // The first is answered below, with the id. One transaction begins per message (the
+        // page's queue ends a message at each txBegin): a second one here is refused.
+        if (i === txBegin) out.undefined();
+        else out.error({ code: 'BAD_VALUE', message: 'one transaction may begin per message' });
         i++;
         continue;
       }
@@ -227,6 +229,11 @@ export class StoreEngine {
     this.events = [];
     // Recorded in the message's own batch: the record commits exactly when its writes do.
     if (rid !== undefined && !batch.empty) recordResults(batch, this.ks, rid, out.list(), Date.now());
+    // txBegin: the transaction starts after this message's own writes, now, before their commit
+    // is awaited, so that messages sent after this one (another transaction begun in the same
+    // tick) wait for it: transactions begin in the order they were asked for. (No transaction is
+    // open here, so it begins at once; should the commit fail, it is rolled back with it.)
+    const begun = txBegin >= 0 ? this.beginTx() : undefined;
     if (batch.empty) {
       if (events.length) this.emit([], events);
     } else {
@@ -245,8 +252,7 @@ export class StoreEngine {
         for (const i of wrote) results[i] = [0, w];
       }
     }
-    // txBegin answers with the id; the transaction starts after this message's own writes.
-    if (txBegin >= 0) out.list()[txBegin] = [1, encodeValue(await this.beginTx())];
+    if (begun !== undefined) out.list()[txBegin] = [1, encodeValue(await begun)];
     return out;
   }
 
