@@ -417,10 +417,10 @@ describe('found by the random tests', () => {
     await stream.close();
   });
 
-  // src/client/cursor.ts subscribe() runs the live query with the cursor's transaction id: inside
-  // store.transaction() it reads the transaction's uncommitted writes, and once the transaction
-  // ends every re-run fails ('transaction N is not open') so the query never updates again.
-  it.fails('a live query made inside a transaction follows committed writes after it', async () => {
+  // Fixed: subscribe() ran the live query with the cursor's transaction id, so inside
+  // store.transaction() it read the transaction's uncommitted writes, and once the transaction
+  // ended every re-run failed ('transaction N is not open'). It now runs outside the transaction.
+  it('a live query made inside a transaction follows committed writes after it', async () => {
     const c = store.collection<Doc>(`txsub${++seq}`);
     const got: unknown[][] = [];
     await store.transaction(async (tx) => {

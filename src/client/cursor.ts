@@ -206,7 +206,12 @@ export class FindCursor<T = Record<string, unknown>> extends BaseCursor<T> {
 
   /** A fresh, unstarted cursor with the same query. */
   clone(): FindCursor<T> {
-    const c = new FindCursor<T>(this.q, this.feed, this.coll, {}, {}, this.tx);
+    return this.cloneIn(this.tx);
+  }
+
+  /** clone(), in transaction `tx` (undefined: outside any). */
+  private cloneIn(tx: number | undefined): FindCursor<T> {
+    const c = new FindCursor<T>(this.q, this.feed, this.coll, {}, {}, tx);
     c.filterDoc = this.filterDoc;
     c.pending = this.pending;
     c.opts = { ...this.opts };
@@ -241,10 +246,12 @@ export class FindCursor<T = Record<string, unknown>> extends BaseCursor<T> {
 
   /**
    * A live query: calls `cb` with the result now and again whenever a committed write (from this
-   * tab or another) changes it. Returns a function that stops it. Errors go to `onError`.
+   * tab or another) changes it. Returns a function that stops it. Errors go to `onError`. It
+   * follows committed writes only, so one made inside a transaction runs outside it: its first
+   * result comes once that transaction has ended.
    */
   subscribe(cb: (docs: T[]) => void, onError?: (e: unknown) => void): () => void {
-    return liveQuery(this.feed, this.coll, () => this.clone().toArray(), cb, onError);
+    return liveQuery(this.feed, this.coll, () => this.cloneIn(undefined).toArray(), cb, onError);
   }
 }
 
