@@ -24,6 +24,32 @@ export interface ViewContext {
    * building events then. Undefined counts as watched.
    */
   readonly watched?: boolean;
+  /**
+   * How many events this call has queued so far. A view that undoes part of its writes (an
+   * operation of a bulk write, a command of MULTI: `batch.rollbackTo`) drops the events queued
+   * since with `dropEventsFrom`, so the change feed never reports what did not happen. Absent
+   * where nothing collects events.
+   */
+  eventCount?(): number;
+  /** Drops the events queued after the first `count` (see eventCount). */
+  dropEventsFrom?(count: number): void;
+}
+
+/** The position to undo a view's writes and events to (see ViewContext.eventCount). */
+export interface UndoMark {
+  batch: number;
+  events: number;
+}
+
+/** Where `ctx`'s writes and events are now, for undoTo. */
+export function undoMark(ctx: ViewContext): UndoMark {
+  return { batch: ctx.batch.mark(), events: ctx.eventCount?.() ?? 0 };
+}
+
+/** Undoes `ctx`'s writes and drops its events made since `mark`. */
+export function undoTo(ctx: ViewContext, mark: UndoMark): void {
+  ctx.batch.rollbackTo(mark.batch);
+  ctx.dropEventsFrom?.(mark.events);
 }
 
 /** A view method: synchronous, so a call is atomic with respect to every other call. */

@@ -100,6 +100,8 @@ export class StoreEngine {
   /** The events list `emitFn` appends to (see context()). */
   private emitTo: NonNullable<ChangeEvent['events']> | null = null;
   private emitFn: ViewContext['emit'] = () => {};
+  private eventCountFn: () => number = () => 0;
+  private dropEventsFn: (count: number) => void = () => {};
 
   private constructor(name: string, options: StoreOptions, ks: Keyspace, disk: Disk, views: View[], recovery: unknown) {
     this.name = name;
@@ -332,10 +334,12 @@ export class StoreEngine {
     if (this.emitTo !== events) {
       this.emitTo = events;
       this.emitFn = (type, data) => void events.push({ type, data });
+      this.eventCountFn = () => events.length;
+      this.dropEventsFn = (count) => { if (events.length > count) events.length = count; };
     }
     // Events only feed subscribers: with none, a call writing 100k documents keeps no 100k events.
     const watched = this.subscribers.size > 0;
-    return { ks: this.ks, batch, now: Date.now(), emit: watched ? this.emitFn : dropEvent, watched };
+    return { ks: this.ks, batch, now: Date.now(), emit: watched ? this.emitFn : dropEvent, watched, eventCount: this.eventCountFn, dropEventsFrom: this.dropEventsFn };
   }
 
   /** Runs every view's periodic work (active expiry...) as one committed batch. */

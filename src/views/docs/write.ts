@@ -13,7 +13,7 @@
 import { decodeValue, Encoded, ValueWriter } from '../../codec/value.js';
 import { compareBytes } from '../../keys/encode.js';
 import { LarderError, isLarderError } from '../../errors.js';
-import type { ViewContext } from '../view.js';
+import { undoMark, undoTo, type ViewContext } from '../view.js';
 import { compilePipeline } from './aggregate/pipeline.js';
 import { runQuery } from './find.js';
 import { checkName } from './keys.js';
@@ -141,13 +141,13 @@ function writeErrorOf(e: unknown, index: number): WriteError {
 
 /** Runs `f` as one operation of a batch: a duplicate key becomes a write error (its writes undone); anything else fails the call. */
 function asOperation(ctx: ViewContext, index: number, errors: WriteError[], f: () => void): boolean {
-  const mark = ctx.batch.mark();
+  const mark = undoMark(ctx);
   try {
     f();
     return true;
   } catch (e) {
     if (!isLarderError(e) || e.code !== 'DUPLICATE_KEY') throw e;
-    ctx.batch.rollbackTo(mark);
+    undoTo(ctx, mark); // its writes and its change events
     errors.push(writeErrorOf(e, index));
     return false;
   }

@@ -16,6 +16,7 @@ import { resolve } from './commands.js';
 import type { Db } from './db.js';
 import { E, rerr, type Reply } from './reply.js';
 import { trackVersion } from './state.js';
+import { undoMark, undoTo } from '../view.js';
 
 /** A WATCH token: the store's version epoch and [key, version, was live] per watched key. */
 export interface WatchToken {
@@ -57,14 +58,13 @@ export function exec(db: Db, cmds: Uint8Array[][], token: WatchToken | null | un
   }
   if (!watchHolds(db, token)) return null;
   const out: Reply[] = [];
-  const batch = db.ctx.batch;
   for (const argv of cmds) {
-    const mark = batch.mark();
+    const mark = undoMark(db.ctx);
     try {
       out.push(resolve(argv).fn(db, argv));
     } catch (e) {
       if (!isLarderError(e)) throw e;
-      batch.rollbackTo(mark);
+      undoTo(db.ctx, mark); // its writes and its keyspace notifications
       out.push(e as LarderError);
     }
   }
