@@ -92,6 +92,8 @@ export class CallQueue {
   private nested: Nested[] = [];
   private readonly send: (calls: Call[] | Uint8Array) => Promise<WireResult[] | Uint8Array>;
   private closedWith: LarderError | null = null;
+  /** Transactions begun through this queue and not yet committed or rolled back. */
+  private readonly openTx = new Set<number>();
 
   /**
    * A queue that sends each message with `send`: packed into one buffer (src/worker/wire.ts),
@@ -195,8 +197,29 @@ export class CallQueue {
     if (last !== undefined) last.ended = true;
   }
 
-  /** Rejects every later call with `err` (the store was closed). */
+  /** Notes a transaction begun through this queue, open until txEnded (see close()). */
+  txOpened(id: number): void {
+    this.openTx.add(id);
+  }
+
+  /** Notes that a transaction's commit or rollback was queued. */
+  txEnded(id: number): void {
+    this.openTx.delete(id);
+  }
+
+  /**
+   * Rejects every later call with `err` (the store was closed). A transaction still open is
+   * rolled back first, and everything queued goes out now, before the caller closes the
+   * connection: the worker serves other connections and tabs, which would otherwise wait for
+   * that transaction until its timeout.
+   */
   close(err: LarderError): void {
+    if (this.closedWith) return;
+    if (this.openTx.size > 0) {
+      for (const id of this.openTx) this.enqueue('store', 'txRollback', [], id).catch(() => {});
+      this.openTx.clear();
+      this.post();
+    }
     this.closedWith = err;
   }
 

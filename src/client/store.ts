@@ -74,13 +74,17 @@ export class Store extends Scope {
     const id = await begun;
     if (typeof id !== 'number') throw new LarderError('INTERNAL', 'the worker did not begin the transaction');
     const tx = new Transaction(this.q, this.feed, id);
+    // Known to the queue while open: closing this handle rolls it back (see CallQueue.close).
+    this.q.txOpened(id);
     let result: T;
     try {
       result = await fn(tx);
     } catch (e) {
+      this.q.txEnded(id);
       await this.q.call('store', 'txRollback', [], id).catch(() => {});
       throw e;
     }
+    this.q.txEnded(id);
     await this.q.call('store', 'txCommit', [], id);
     return result;
   }

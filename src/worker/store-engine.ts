@@ -646,12 +646,16 @@ export class StoreEngine {
     clearTimeout(tx.timer);
     this.tx = null;
     tx.end();
-    this.flush();
     if (tx.batch.empty) {
+      // A checkpoint wanted while the transaction was open may start now.
+      this.flush();
       if (tx.events.length) this.emit([], tx.events);
       return OK_UNDEFINED;
     }
     try {
+      // Queued before anything flushes: a checkpoint wanted during the transaction takes its
+      // snapshot after this group's append, never before it with the writes still uncommitted
+      // (an append failing then rolled them back in memory, but the checkpoint kept them).
       await this.commit(tx.batch, tx.events);
       return OK_UNDEFINED;
     } catch (e) {
