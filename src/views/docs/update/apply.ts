@@ -13,6 +13,7 @@ import { compileFilter, type Predicate } from '../query/matcher.js';
 import { isRegexObject, compileRegex } from '../query/regex.js';
 import { comparator, parseSort } from '../sort.js';
 import { clone, isIndexPart, isNumber, isPlainObject, own, show, splitPath, valuesEqual, type Doc } from '../util.js';
+import { arithmetic } from './arithmetic.js';
 import { getPath, pathsConflict, setPath, unsetPath } from './path.js';
 
 /** Context an update needs beyond the document. */
@@ -73,8 +74,11 @@ export function compileUpdate(
       ops.push(checkOp({ op, path, parts, arg: spec[path] }));
       if (op === '$rename') {
         const to = spec[path];
-        if (typeof to !== 'string' || to.length === 0) throw new LarderError('BAD_QUERY', `$rename target for ${path} must be a non-empty string`);
-        if (to === path) throw new LarderError('BAD_QUERY', `$rename source and target must differ: ${path}`);
+        // BadValue (code 2) for each, as rename_node.cpp; a prefix is refused here, before the
+        // conflict check would call it a conflict (code 40).
+        if (typeof to !== 'string' || to.length === 0) throw new LarderError('BAD_QUERY', `The 'to' field for $rename must be a string: ${path}: ${show(to)}`, { code: 2 });
+        if (to === path) throw new LarderError('BAD_QUERY', `The source and target field for $rename must differ: ${path}: ${show(to)}`, { code: 2 });
+        if (pathsConflict(path, to)) throw new LarderError('BAD_QUERY', `The source and target field for $rename must not be on the same path: ${path}: ${show(to)}`, { code: 2 });
         splitPath(to, '$rename target');
       }
     }
@@ -155,7 +159,10 @@ interface EachSpec {
 
 function eachSpec(o: Op): EachSpec {
   const a = o.arg;
-  if (!(isPlainObject(a) && Object.keys(a)[0] === '$each')) {
+  // $push looks $each up anywhere in the object ({ $slice, $each } is modifiers too,
+  // push_node.cpp); $addToSet only as the first field (addtoset_node.cpp).
+  const isEach = isPlainObject(a) && (o.op === '$push' ? Object.prototype.hasOwnProperty.call(a, '$each') : Object.keys(a)[0] === '$each');
+  if (!isEach) {
     if (isPlainObject(a) && Object.keys(a).some((k) => k.startsWith('$'))) throw new LarderError('BAD_QUERY', `${o.op} modifiers need $each: ${show(a)}`);
     return { each: [a] };
   }
@@ -221,6 +228,11 @@ export function applyUpdate(doc: Doc, u: CompiledUpdate, ctx: UpdateContext): Do
     if (o.op === '$setOnInsert' && !ctx.isInsert) continue;
     for (const parts of expand(out, o.parts, u.arrayFilters, ctx, o)) applyOp(out, o, parts, ctx);
   }
+  // An _id already there (an upsert's seed from the filter included) is immutable; an upsert
+  // without one may create it (produce_document_for_upsert.cpp, upsert_fields.js).
+  if (doc._id !== undefined && !valuesEqual(out._id, doc._id)) {
+    throw new LarderError('BAD_VALUE', "Performing an update on the path '_id' would modify the immutable field '_id'", { code: 66 });
+  }
   return out;
 }
 
@@ -261,8 +273,8 @@ function expand(doc: Doc, parts: string[], filters: Map<string, Predicate>, ctx:
   return out;
 }
 
-function typeErr(o: Op, parts: string[], what: string, v: unknown): never {
-  throw new LarderError('BAD_VALUE', `${what} {${parts.join('.')}: ${show(v)}} (${o.op})`, { code: 14 });
+function typeErr(o: Op, parts: string[], what: string, v: unknown, code = 14): never {
+  throw new LarderError('BAD_VALUE', `${what} {${parts.join('.')}: ${show(v)}} (${o.op})`, { code });
 }
 
 function applyOp(doc: Doc, o: Op, parts: string[], ctx: UpdateContext): void {
@@ -280,10 +292,7 @@ function applyOp(doc: Doc, o: Op, parts: string[], ctx: UpdateContext): void {
     case '$mul': {
       if (exists && !isNumber(cur)) typeErr(o, parts, `Cannot apply ${o.op} to a value of non-numeric type.`, cur);
       const a = o.arg as number | bigint;
-      let next: unknown;
-      if (!exists) next = o.op === '$inc' ? a : typeof a === 'bigint' ? 0n : 0;
-      else if (typeof cur === 'bigint' && typeof a === 'bigint') next = o.op === '$inc' ? cur + a : cur * a;
-      else next = o.op === '$inc' ? Number(cur) + Number(a) : Number(cur) * Number(a);
+      const next = !exists ? (o.op === '$inc' ? a : typeof a === 'bigint' ? 0n : 0) : arithmetic(o.op, cur as number | bigint, a);
       setPath(doc, parts, next);
       return;
     }
@@ -307,7 +316,8 @@ function applyOp(doc: Doc, o: Op, parts: string[], ctx: UpdateContext): void {
     }
     case '$push':
     case '$addToSet': {
-      if (exists && !Array.isArray(cur)) typeErr(o, parts, `The field '${parts.join('.')}' must be an array but is of type ${typeof cur} in document`, cur);
+      // BadValue (2), not TypeMismatch: push_node.cpp / addtoset_node.cpp.
+      if (exists && !Array.isArray(cur)) typeErr(o, parts, `The field '${parts.join('.')}' must be an array but is of type ${typeof cur} in document`, cur, 2);
       const list = exists ? [...(cur as unknown[])] : [];
       const spec = o.aux as EachSpec;
       if (o.op === '$addToSet') {
@@ -336,7 +346,8 @@ function applyOp(doc: Doc, o: Op, parts: string[], ctx: UpdateContext): void {
     case '$pull':
     case '$pullAll': {
       if (!exists) return;
-      if (!Array.isArray(cur)) typeErr(o, parts, 'Cannot apply $pull to a non-array value', cur);
+      // BadValue (2) for both: array_culling_node.cpp.
+      if (!Array.isArray(cur)) typeErr(o, parts, 'Cannot apply $pull to a non-array value', cur, 2);
       const keep =
         o.op === '$pull'
           ? cur.filter((e) => !(o.aux as (e: unknown) => boolean)(e))

@@ -7,6 +7,15 @@
 import { LarderError } from '../../../errors.js';
 import { isIndexPart, isPlainObject, own, setOwn, show, type Doc } from '../util.js';
 
+/** MongoDB's cap on the nulls an update may add to reach an array index (path_support.h). */
+const MAX_PADDING = 1_500_000;
+
+/** Pads `arr` with null up to length `idx`; more than MAX_PADDING nulls is CannotBackfillArray (34). */
+function padTo(arr: unknown[], idx: number): void {
+  if (idx - arr.length > MAX_PADDING) throw new LarderError('BAD_VALUE', `can't backfill more than ${MAX_PADDING} elements`, { code: 34 });
+  while (arr.length < idx) arr.push(null);
+}
+
 function notViable(parts: readonly string[], i: number, at: unknown): never {
   throw new LarderError('BAD_VALUE', `Cannot create field '${parts[i]}' in element {${parts.slice(0, i).join('.') || '(root)'}: ${show(at)}}`, { code: 28 });
 }
@@ -26,7 +35,7 @@ function parentOf(doc: Doc, parts: readonly string[], create: boolean): Doc | un
       next = cur[idx];
       if (next === undefined || (next === null && idx >= cur.length)) {
         if (!create) return undefined;
-        while (cur.length < idx) cur.push(null);
+        padTo(cur, idx);
         next = {};
         cur[idx] = next;
       }
@@ -57,7 +66,7 @@ export function setPath(doc: Doc, parts: readonly string[], value: unknown): voi
   if (Array.isArray(parent)) {
     if (!isIndexPart(last)) notViable(parts, parts.length - 1, parent);
     const idx = Number(last);
-    while (parent.length < idx) parent.push(null);
+    padTo(parent, idx);
     parent[idx] = value;
   } else {
     setOwn(parent, last, value);

@@ -8,7 +8,30 @@ import { isRegexObject } from '../query/regex.js';
 import { clone, isPlainObject, setOwn, splitPath, type Doc } from '../util.js';
 import { getPath, setPath } from './path.js';
 
-/** The document an upsert starts from: equality fields of the filter (top level and $and). */
+/**
+ * The equality values a filter's condition on one path stands for, as MongoDB's optimizer sees
+ * them: `$eq`, a one-element `$in`, and each element of `$all` (an AND of equalities, so two of
+ * them conflict). Regexes and `$elemMatch` are not equalities.
+ */
+function equalities(v: unknown): unknown[] {
+  if (!(isPlainObject(v) && Object.keys(v)[0]?.startsWith('$'))) return [v];
+  if (isRegexObject(v)) return [];
+  const out: unknown[] = [];
+  if ('$eq' in v) out.push(v.$eq);
+  const inList = v.$in;
+  if (Array.isArray(inList) && inList.length === 1 && !isRegexObject(inList[0]) && !(inList[0] instanceof RegExp)) out.push(inList[0]);
+  const all = v.$all;
+  if (Array.isArray(all)) {
+    for (const e of all) if (!isRegexObject(e) && !(isPlainObject(e) && '$elemMatch' in e)) out.push(e);
+  }
+  return out;
+}
+
+/**
+ * The document an upsert starts from: equality fields of the filter (top level, `$and`, and a
+ * `$or` of one clause, which the optimizer turns into that clause). MongoDB's rules are
+ * jstests/core/write/update/upsert_fields.js.
+ */
 export function upsertSeed(filter: unknown): Doc {
   const out: Doc = {};
   const seen: string[] = [];
@@ -16,28 +39,38 @@ export function upsertSeed(filter: unknown): Doc {
     if (!isPlainObject(f)) return;
     for (const k of Object.keys(f)) {
       const v = f[k];
-      if (k === '$and' && Array.isArray(v)) {
+      if ((k === '$and' || (k === '$or' && Array.isArray(v) && v.length === 1)) && Array.isArray(v)) {
         for (const s of v) add(s);
         continue;
       }
       if (k.startsWith('$')) continue;
-      let value: unknown;
-      if (isPlainObject(v) && Object.keys(v)[0]?.startsWith('$')) {
-        if (!('$eq' in v) || isRegexObject(v)) continue;
-        value = v.$eq;
-      } else {
-        value = v;
+      for (const value of equalities(v)) {
+        for (const s of seen) {
+          if (s === k || s.startsWith(k + '.') || k.startsWith(s + '.')) throw new LarderError('BAD_QUERY', `cannot infer query fields to set, path '${k}' is matched twice`, { code: 54 });
+        }
+        seen.push(k);
+        setPath(out, splitPath(k), clone(value));
       }
-      for (const s of seen) {
-        if (s === k || s.startsWith(k + '.') || k.startsWith(s + '.')) throw new LarderError('BAD_QUERY', `cannot infer query fields to set, path '${k}' is matched twice`, { code: 54 });
-      }
-      seen.push(k);
-      setPath(out, splitPath(k), clone(value));
     }
   };
   add(filter);
   if ('_id' in out && Array.isArray(out._id)) throw new LarderError('BAD_VALUE', 'The _id field cannot be an array');
   return out;
+}
+
+/**
+ * Negations never record a position: MongoDB matches them against the whole array, so a query that
+ * reaches the array only through `$ne`, `$nin` or `$not` leaves the positional `$` without a match
+ * (manual, "$ (update)" > Negations; SERVER-6982). Inside `$elemMatch` they are ordinary conditions.
+ */
+const NEGATIONS = new Set(['$ne', '$nin', '$not']);
+
+/** A clause's condition without its negations, or undefined when nothing is left. */
+function withoutNegations(v: unknown): unknown {
+  if (!isPlainObject(v) || isRegexObject(v) || !Object.keys(v)[0]?.startsWith('$')) return v;
+  const kept: Doc = {};
+  for (const op of Object.keys(v)) if (!NEGATIONS.has(op)) setOwn(kept, op, v[op]);
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 /** Clauses of `filter` (top level and $and) whose path is `prefix` or lies under it. */
@@ -46,7 +79,10 @@ function clausesUnder(filter: unknown, prefix: string, out: Doc): void {
   for (const k of Object.keys(filter)) {
     const v = filter[k];
     if (k === '$and' && Array.isArray(v)) for (const s of v) clausesUnder(s, prefix, out);
-    else if (k === prefix || k.startsWith(prefix + '.')) setOwn(out, k + (k in out ? '\u0000' : ''), v);
+    else if (k === prefix || k.startsWith(prefix + '.')) {
+      const cond = withoutNegations(v);
+      if (cond !== undefined) setOwn(out, k + (k in out ? '\u0000' : ''), cond);
+    }
   }
 }
 
