@@ -9,6 +9,7 @@
  *   and $gte/$lte null also match a missing field; NaN equals NaN and is neither greater nor less
  *   than anything;
  * - nothing is ever evaluated as code: $where, $function and unknown operators are BAD_QUERY.
+ * Malformed operators carry MongoDB's BadValue code (`details.code` 2), as its parser gives them.
  *
  * The compiled predicate is pure and reusable; the graph view uses it for `where` clauses.
  */
@@ -32,7 +33,7 @@ const FORBIDDEN = new Set(['$where', '$function', '$accumulator', '$text', '$jso
 /** Compiles a filter document into a predicate. Throws BAD_QUERY for anything malformed. */
 export function compileFilter(filter: unknown, now: () => Date = () => new Date(), vars: () => Record<string, unknown> = noVars): Predicate {
   if (filter === undefined || filter === null) return () => true;
-  if (!isPlainObject(filter)) throw new LarderError('BAD_QUERY', `a filter must be an object, got ${show(filter)}`);
+  if (!isPlainObject(filter)) throw new LarderError('BAD_QUERY', `a filter must be an object, got ${show(filter)}`, { code: 2 });
   const tests: Predicate[] = [];
   for (const key of Object.keys(filter)) {
     const val = filter[key];
@@ -89,9 +90,9 @@ function logical(op: string, val: unknown, now: () => Date, vars: () => Record<s
     case '$and':
     case '$or':
     case '$nor': {
-      if (!Array.isArray(val) || val.length === 0) throw new LarderError('BAD_QUERY', `${op} argument must be a non-empty array`);
+      if (!Array.isArray(val) || val.length === 0) throw new LarderError('BAD_QUERY', `${op} argument must be a non-empty array`, { code: 2 });
       const subs = val.map((f) => {
-        if (!isPlainObject(f)) throw new LarderError('BAD_QUERY', `${op} argument's entries must be objects`);
+        if (!isPlainObject(f)) throw new LarderError('BAD_QUERY', `${op} argument's entries must be objects`, { code: 2 });
         return compileFilter(f, now, vars);
       });
       if (op === '$and') return (d) => subs.every((s) => s(d));
@@ -107,7 +108,7 @@ function logical(op: string, val: unknown, now: () => Date, vars: () => Record<s
       return () => true;
   }
   if (FORBIDDEN.has(op)) throw new LarderError('BAD_QUERY', `${op} is not supported: nothing is evaluated as code, and text/geo/schema queries are not available`);
-  throw new LarderError('BAD_QUERY', `unknown top level operator: ${op}`);
+  throw new LarderError('BAD_QUERY', `unknown top level operator: ${op}`, { code: 2 });
 }
 
 /** True when `v` is an object whose keys are operators (`{ $gt: 1 }`); mixing is BAD_QUERY. */
@@ -115,7 +116,7 @@ function isOperatorObject(v: unknown): v is Doc {
   if (!isPlainObject(v)) return false;
   const keys = Object.keys(v);
   if (keys.length === 0 || !keys[0]!.startsWith('$')) return false;
-  for (const k of keys) if (!k.startsWith('$')) throw new LarderError('BAD_QUERY', `unknown operator: ${k} (cannot mix operators and fields in ${show(v)})`);
+  for (const k of keys) if (!k.startsWith('$')) throw new LarderError('BAD_QUERY', `unknown operator: ${k} (cannot mix operators and fields in ${show(v)})`, { code: 2 });
   return true;
 }
 
@@ -185,7 +186,7 @@ function compareTest(op: string, v: unknown): ValueTest {
 }
 
 function inTest(list: unknown, op: string): ValueTest {
-  if (!Array.isArray(list)) throw new LarderError('BAD_QUERY', `${op} needs an array`);
+  if (!Array.isArray(list)) throw new LarderError('BAD_QUERY', `${op} needs an array`, { code: 2 });
   // Strings, booleans and numbers other than NaN match by ===, so they go in one Set: a $in of
   // 3,000 ids is one lookup per value, not 3,000 comparisons. A bigint (a Long) equals a number
   // of the same value, so it is checked against the numbers on its own.
@@ -197,7 +198,7 @@ function inTest(list: unknown, op: string): ValueTest {
       exact.add(e);
       if (typeof e === 'number') numbers.push(e);
     } else if (isRegexObject(e)) rest.push(regexTest(e.$regex, e.$options));
-    else if (isOperatorObject(e)) throw new LarderError('BAD_QUERY', `cannot nest $ under ${op}`);
+    else if (isOperatorObject(e)) throw new LarderError('BAD_QUERY', `cannot nest $ under ${op}`, { code: 2 });
     else rest.push(equalsTest(e));
   }
   return (x) => {
@@ -209,12 +210,15 @@ function inTest(list: unknown, op: string): ValueTest {
 }
 
 function elemMatch(spec: unknown, now: () => Date): ValuesTest {
-  if (!isPlainObject(spec)) throw new LarderError('BAD_QUERY', '$elemMatch needs an Object');
+  if (!isPlainObject(spec)) throw new LarderError('BAD_QUERY', '$elemMatch needs an Object', { code: 2 });
   const keys = Object.keys(spec);
   const valueMode = keys.length > 0 && keys.every((k) => k.startsWith('$') && k !== '$and' && k !== '$or' && k !== '$nor' && k !== '$expr');
   let elem: ValueTest;
   if (valueMode) {
-    const t = operators(spec, now);
+    // Each element is tested as a single value: an element that is itself an array is not looked
+    // into ({ a: [[5]] } does not match { $elemMatch: { $gt: 4 } }; ElemMatchValueMatchExpression
+    // calls matchesSingleElement, jstests/core/query/elemmatch/elemmatch_value.js).
+    const t = operators(spec, now, singleLeaf);
     elem = (e) => t([e]);
   } else {
     const f = compileFilter(spec, now);
@@ -223,18 +227,26 @@ function elemMatch(spec: unknown, now: () => Date): ValuesTest {
   return (cands) => cands.some((c) => Array.isArray(c) && c.some(elem));
 }
 
-/** Compiles an operator object (`{ $gt: 1, $lt: 5 }`): all must hold. */
-function operators(spec: Doc, now: () => Date): ValuesTest {
+/** Tests the candidates themselves, never the elements of an array candidate. */
+function singleLeaf(t: ValueTest): ValuesTest {
+  return (cands) => cands.some(t);
+}
+
+/**
+ * Compiles an operator object (`{ $gt: 1, $lt: 5 }`): all must hold. `leaf` lifts a test on one
+ * value to the candidates: anyLeaf for a path, singleLeaf for the elements $elemMatch tests.
+ */
+function operators(spec: Doc, now: () => Date, leaf: (t: ValueTest) => ValuesTest = anyLeaf): ValuesTest {
   const tests: ValuesTest[] = [];
   const keys = Object.keys(spec);
   for (const op of keys) {
     const v = spec[op];
     switch (op) {
       case '$eq':
-        tests.push(anyLeaf(equalsTest(v)));
+        tests.push(leaf(equalsTest(v)));
         break;
       case '$ne': {
-        const t = anyLeaf(equalsTest(v));
+        const t = leaf(equalsTest(v));
         tests.push((c) => !t(c));
         break;
       }
@@ -242,13 +254,13 @@ function operators(spec: Doc, now: () => Date): ValuesTest {
       case '$gte':
       case '$lt':
       case '$lte':
-        tests.push(anyLeaf(compareTest(op, v)));
+        tests.push(leaf(compareTest(op, v)));
         break;
       case '$in':
-        tests.push(anyLeaf(inTest(v, op)));
+        tests.push(leaf(inTest(v, op)));
         break;
       case '$nin': {
-        const t = anyLeaf(inTest(v, op));
+        const t = leaf(inTest(v, op));
         tests.push((c) => !t(c));
         break;
       }
@@ -259,31 +271,43 @@ function operators(spec: Doc, now: () => Date): ValuesTest {
       }
       case '$type': {
         const names = (Array.isArray(v) ? v : [v]).map(typeName);
-        tests.push(anyLeaf((x) => x !== undefined && names.some((n) => isType(x, n))));
+        tests.push(leaf((x) => x !== undefined && names.some((n) => isType(x, n))));
         break;
       }
       case '$regex':
-        tests.push(anyLeaf(regexTest(v, own(spec, '$options') ?? '')));
+        tests.push(leaf(regexTest(v, own(spec, '$options') ?? '')));
         break;
       case '$options':
-        if (!('$regex' in spec)) throw new LarderError('BAD_QUERY', '$options needs a $regex');
+        if (!('$regex' in spec)) throw new LarderError('BAD_QUERY', '$options needs a $regex', { code: 2 });
         break;
       case '$size': {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new LarderError('BAD_QUERY', '$size needs a non-negative integer');
-        tests.push((c) => c.some((x) => Array.isArray(x) && x.length === v));
+        // A long (bigint) is a valid size too, as NumberLong(2) is in MongoDB.
+        const n = typeof v === 'bigint' ? Number(v) : v;
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new LarderError('BAD_QUERY', '$size needs a non-negative integer', { code: 2 });
+        tests.push((c) => c.some((x) => Array.isArray(x) && x.length === n));
         break;
       }
       case '$all': {
-        if (!Array.isArray(v)) throw new LarderError('BAD_QUERY', '$all needs an array');
+        if (!Array.isArray(v)) throw new LarderError('BAD_QUERY', '$all needs an array', { code: 2 });
         if (v.length === 0) {
           tests.push(() => false);
           break;
         }
+        // The first item decides: all $elemMatch or none (expression_parser.cpp parseAll,
+        // "$all/$elemMatch has to be consistent"; a later $elemMatch is a "$ expression").
+        const isElemMatch = (e: unknown): e is Doc => isPlainObject(e) && Object.keys(e)[0] === '$elemMatch';
+        if (isElemMatch(v[0])) {
+          const ems = v.map((e) => {
+            if (!isElemMatch(e)) throw new LarderError('BAD_QUERY', '$all/$elemMatch has to be consistent', { code: 2 });
+            return elemMatch(e.$elemMatch, now);
+          });
+          tests.push((c) => ems.every((s) => s(c)));
+          break;
+        }
         const subs = v.map((e) => {
-          if (isPlainObject(e) && Object.keys(e)[0] === '$elemMatch') return elemMatch(e.$elemMatch, now);
-          if (isRegexObject(e)) return anyLeaf(regexTest(e.$regex, e.$options));
-          if (isOperatorObject(e)) throw new LarderError('BAD_QUERY', 'no $ expressions in $all');
-          return anyLeaf(equalsTest(e));
+          if (isRegexObject(e)) return leaf(regexTest(e.$regex, e.$options));
+          if (isOperatorObject(e)) throw new LarderError('BAD_QUERY', 'no $ expressions in $all', { code: 2 });
+          return leaf(equalsTest(e));
         });
         tests.push((c) => subs.every((s) => s(c)));
         break;
@@ -292,18 +316,20 @@ function operators(spec: Doc, now: () => Date): ValuesTest {
         tests.push(elemMatch(v, now));
         break;
       case '$mod': {
-        if (!Array.isArray(v) || v.length !== 2 || !isNumber(v[0]) || !isNumber(v[1])) throw new LarderError('BAD_QUERY', 'malformed mod, needs [divisor, remainder]');
+        if (!Array.isArray(v) || v.length !== 2 || !isNumber(v[0]) || !isNumber(v[1])) throw new LarderError('BAD_QUERY', 'malformed mod, needs [divisor, remainder]', { code: 2 });
         const d = Math.trunc(Number(v[0]));
         const r = Math.trunc(Number(v[1]));
-        if (d === 0 || !Number.isFinite(d)) throw new LarderError('BAD_QUERY', 'divisor cannot be 0');
-        tests.push(anyLeaf((x) => isNumber(x) && Number.isFinite(Number(x)) && Math.trunc(Number(x)) % d === r));
+        if (!Number.isFinite(d)) throw new LarderError('BAD_QUERY', 'malformed mod, divisor value is invalid', { code: 2 });
+        if (!Number.isFinite(r)) throw new LarderError('BAD_QUERY', 'malformed mod, remainder value is invalid', { code: 2 });
+        if (d === 0) throw new LarderError('BAD_QUERY', 'divisor cannot be 0', { code: 2 });
+        tests.push(leaf((x) => isNumber(x) && Number.isFinite(Number(x)) && Math.trunc(Number(x)) % d === r));
         break;
       }
       case '$not': {
         let t: ValuesTest;
-        if (isRegexObject(v)) t = anyLeaf(regexTest(v.$regex, v.$options));
-        else if (isOperatorObject(v)) t = operators(v, now);
-        else throw new LarderError('BAD_QUERY', '$not needs a regex or a document of operators');
+        if (isRegexObject(v)) t = leaf(regexTest(v.$regex, v.$options));
+        else if (isOperatorObject(v)) t = operators(v, now, leaf);
+        else throw new LarderError('BAD_QUERY', '$not needs a regex or a document of operators', { code: 2 });
         tests.push((c) => !t(c));
         break;
       }
@@ -311,7 +337,7 @@ function operators(spec: Doc, now: () => Date): ValuesTest {
         break;
       default:
         if (FORBIDDEN.has(op)) throw new LarderError('BAD_QUERY', `${op} is not supported`);
-        throw new LarderError('BAD_QUERY', `unknown operator: ${op}`);
+        throw new LarderError('BAD_QUERY', `unknown operator: ${op}`, { code: 2 });
     }
   }
   if (tests.length === 1) return tests[0]!;

@@ -15,6 +15,13 @@ export interface RegexSpec {
 
 /** Compiles a pattern and MongoDB options (i, m, s, x). */
 export function compileRegex(source: unknown, options: unknown = ''): RegexSpec {
+  if (isRegexObject(source)) {
+    // `{ $regex: /a/i }`: the client sends the RegExp as `{ $regex, $options }`. MongoDB takes its
+    // flags, or $options when it has none, and refuses both (expression_parser.cpp, code 51075).
+    const inner = source.$options ?? '';
+    if (inner !== '' && options !== '') throw new LarderError('BAD_QUERY', 'options set in both $regex and $options', { code: 51075 });
+    return compileRegex(source.$regex, inner !== '' ? inner : options);
+  }
   if (typeof source !== 'string') throw new LarderError('BAD_QUERY', '$regex has to be a string');
   if (typeof options !== 'string') throw new LarderError('BAD_QUERY', '$options has to be a string');
   let flags = '';
