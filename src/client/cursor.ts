@@ -57,9 +57,14 @@ abstract class BaseCursor<T> implements AsyncIterable<T> {
     }
   }
 
+  /** @internal The driver's MongoCursorInUseError: a started cursor's query and transform are fixed. */
+  protected throwIfStarted(): void {
+    if (this.started) throw new LarderError('BAD_QUERY', 'cursor options cannot change once iteration has started');
+  }
+
   /** @internal */
   protected set(k: string, v: unknown): this {
-    if (this.started) throw new LarderError('BAD_QUERY', 'cursor options cannot change once iteration has started');
+    this.throwIfStarted();
     this.opts[k] = v;
     return this;
   }
@@ -71,6 +76,8 @@ abstract class BaseCursor<T> implements AsyncIterable<T> {
 
   /** Applies `fn` to every document returned from now on. */
   map<U>(fn: (doc: T) => U): BaseCursor<U> {
+    // As the driver: documents already fetched were meant for the old transform.
+    this.throwIfStarted();
     const prev = this.mapper;
     this.mapper = prev ? (d) => fn(prev(d) as T) : (d) => fn(d as T);
     return this as unknown as BaseCursor<U>;
@@ -139,6 +146,21 @@ abstract class BaseCursor<T> implements AsyncIterable<T> {
     }
   }
 
+  /**
+   * Puts the cursor back in its unstarted state, options kept (the driver's rewind): the next
+   * read runs the query again, as of that moment.
+   */
+  rewind(): void {
+    if (!this.started) return;
+    const id = this.cursorId;
+    this.started = false;
+    this.exhausted = false;
+    this.buffer = [];
+    this.cursorId = 0;
+    // Fire and forget, as the driver's rewind is synchronous: an unknown id is harmless.
+    if (id) this.q.call('docs', 'cursorClose', [[id]], this.tx).catch(() => undefined);
+  }
+
   /** Iterates with `for await`; breaking out closes the cursor. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     try {
@@ -168,6 +190,7 @@ export class FindCursor<T = Record<string, unknown>> extends BaseCursor<T> {
 
   /** Replaces the filter. */
   filter(f: Record<string, unknown>): this {
+    this.throwIfStarted();
     this.filterDoc = this.arg(f);
     return this;
   }
@@ -198,10 +221,22 @@ export class FindCursor<T = Record<string, unknown>> extends BaseCursor<T> {
     return this.set('hint', h);
   }
 
-  /** The plan and the work done (IXSCAN / COLLSCAN, keys and documents examined). */
-  explain(_verbosity?: string): Promise<Record<string, unknown>> {
+  /**
+   * The plan and the work done (IXSCAN / COLLSCAN, keys and documents examined). Verbosity as the
+   * driver's: true (the default) or 'allPlansExecution'/'executionStats' include executionStats;
+   * false or 'queryPlanner' leave it out.
+   */
+  explain(verbosity: string | boolean = true): Promise<Record<string, unknown>> {
     if (this.pending) return Promise.reject(this.pending);
-    return this.q.call('docs', 'explain', [this.coll, this.filterDoc, this.queryOptions()], this.tx);
+    if (verbosity !== true && verbosity !== false && !['queryPlanner', 'executionStats', 'allPlansExecution'].includes(verbosity)) {
+      return Promise.reject(new LarderError('BAD_QUERY', `explain verbosity must be queryPlanner, executionStats or allPlansExecution, got ${String(verbosity)}`));
+    }
+    const plannerOnly = verbosity === false || verbosity === 'queryPlanner';
+    return this.q.call<Record<string, unknown>>('docs', 'explain', [this.coll, this.filterDoc, this.queryOptions()], this.tx).then((r) => {
+      // MongoDB's queryPlanner verbosity plans without running: no executionStats section.
+      if (plannerOnly) delete r.executionStats;
+      return r;
+    });
   }
 
   /** A fresh, unstarted cursor with the same query. */
@@ -219,13 +254,9 @@ export class FindCursor<T = Record<string, unknown>> extends BaseCursor<T> {
     return c;
   }
 
-  /** Same as clone() of the unstarted query (the driver's rewind). */
-  rewind(): FindCursor<T> {
-    return this.clone();
-  }
-
   /** countDocuments() of this cursor's filter (skip and limit included). */
   count(): Promise<number> {
+    if (this.pending) return Promise.reject(this.pending);
     return this.q.call('docs', 'countDocuments', [this.coll, this.filterDoc, { skip: this.opts.skip, limit: this.opts.limit }], this.tx);
   }
 
@@ -264,6 +295,17 @@ export class AggregationCursor<T = Record<string, unknown>> extends BaseCursor<T
     super(q, coll, tx);
     this.pipeline = this.arg(pipeline ?? []) as unknown[];
     this.opts = { ...(options ?? {}) };
+  }
+
+  /** A fresh, unstarted cursor with the same pipeline and options (the driver's clone). */
+  clone(): AggregationCursor<T> {
+    const c = new AggregationCursor<T>(this.q, this.coll, [], {}, this.tx);
+    // The pipeline is already converted for the wire: copied, not passed through arg() again.
+    (c as unknown as { pipeline: unknown[] }).pipeline = this.pipeline;
+    c.pending = this.pending;
+    c.opts = { ...this.opts };
+    c.mapper = this.mapper;
+    return c;
   }
 
   /** @internal */

@@ -43,6 +43,16 @@ function nonNegInt(v: unknown, what: string): number {
   return v;
 }
 
+/**
+ * `{ $natural: 1 | -1 }` alone: the collection's own order, which is `_id` order here (a collection
+ * is a key range in `_id` order), forwards or backwards. Other sorts pass through.
+ */
+function naturalSort(spec: unknown): unknown {
+  if (!isPlainObject(spec)) return spec;
+  const keys = Object.keys(spec);
+  return keys.length === 1 && keys[0] === '$natural' ? { _id: spec.$natural } : spec;
+}
+
 /** A query checked and planned, ready to run. */
 interface PlannedQuery {
   pred: ReturnType<typeof compileFilter>;
@@ -58,7 +68,7 @@ interface PlannedQuery {
 function planQuery(ctx: ViewContext, coll: string, filter: unknown, opts: QueryOptions): PlannedQuery | undefined {
   if (opts !== undefined && opts !== null && !isPlainObject(opts)) throw new LarderError('BAD_QUERY', 'options must be an object');
   const pred = compileFilter(filter ?? {}, () => new Date(ctx.now));
-  const sort = parseSort(opts.sort);
+  const sort = parseSort(naturalSort(opts.sort));
   const skip = nonNegInt(opts.skip, 'skip');
   if (skip < 0) throw new LarderError('BAD_QUERY', 'skip must be non-negative');
   const limit = Math.abs(nonNegInt(opts.limit, 'limit'));

@@ -12,9 +12,7 @@ import { compilePipeline, type PipelineEnv } from './aggregate/pipeline.js';
 import { getMore, killCursors, openCursor, type Batch } from './cursor.js';
 import { countQuery, explainQuery, findDocs, findForWire, runQuery, visitQuery, type QueryOptions } from './find.js';
 import { checkName, docPrefix } from './keys.js';
-import { keyValues } from './paths.js';
 import { isPlainObject, splitPath, type Doc } from './util.js';
-import { EMPTY_ARRAY_KEY } from './paths.js';
 
 function opts(o: unknown): QueryOptions {
   if (o === undefined || o === null) return {};
@@ -65,32 +63,45 @@ export function estimatedDocumentCount(ctx: ViewContext, coll: unknown): number 
   return n;
 }
 
-/** distinct(): the distinct values of a field among matching documents (array elements count one by one). */
+/**
+ * distinct(): the distinct values of a field among matching documents, in BSON order (the server
+ * collects them in an ordered set). An array at the end of the path counts element by element
+ * (one level: nested arrays stay arrays); documents are compared by value, field order included.
+ */
 export function distinct(ctx: ViewContext, coll: unknown, field: unknown, filter?: unknown, options?: unknown): unknown[] {
   if (typeof field !== 'string') throw new LarderError('BAD_QUERY', 'distinct field must be a string');
   const parts = splitPath(field);
   const o = opts(options);
   const run = runQuery(ctx, checkName(coll), filter, { hint: o.hint });
   const out: unknown[] = [];
-  for (const f of run.found) {
-    for (const v of keyValues(f.doc, parts)) {
-      if (v === EMPTY_ARRAY_KEY) continue;
-      if (v === null && !hasValue(f.doc, parts)) continue;
-      out.push(v);
-    }
-  }
+  for (const f of run.found) valuesAlongPath(f.doc, parts, 0, out);
   out.sort(compareValues);
   return out.filter((v, i) => i === 0 || compareValues(v, out[i - 1]) !== 0);
 }
 
-function hasValue(doc: Doc, parts: string[]): boolean {
-  let cur: unknown = doc;
-  for (const p of parts) {
-    if (Array.isArray(cur)) return true;
-    if (!isPlainObject(cur) || !Object.prototype.hasOwnProperty.call(cur, p)) return false;
-    cur = cur[p];
-  }
-  return true;
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * The values distinct sees at `parts[i..]` of `obj`, as MongoDB's extractAllElementsAlongPath
+ * (dotted_path_support.cpp): a path through an array goes into its documents (or, when the next
+ * part is all digits, to that index only); an element without the field adds nothing, where an
+ * index key would be null. Arrays count as documents keyed "0", "1"... `undefined` is missing.
+ */
+function valuesAlongPath(obj: unknown, parts: readonly string[], i: number, out: unknown[]): void {
+  const p = parts[i];
+  let v: unknown;
+  if (Array.isArray(obj)) {
+    // An array read as a document has keys "0", "1"...: "01" names nothing.
+    if (!DIGITS.test(p) || String(Number(p)) !== p) return;
+    v = obj[Number(p)];
+  } else if (isPlainObject(obj) && Object.prototype.hasOwnProperty.call(obj, p)) v = obj[p];
+  if (v === undefined) return;
+  if (i === parts.length - 1) {
+    if (Array.isArray(v)) for (const e of v) out.push(e);
+    else out.push(v);
+  } else if (Array.isArray(v) && !DIGITS.test(parts[i + 1])) {
+    for (const e of v) if (Array.isArray(e) || isPlainObject(e)) valuesAlongPath(e, parts, i + 1, out);
+  } else if (Array.isArray(v) || isPlainObject(v)) valuesAlongPath(v, parts, i + 1, out);
 }
 
 /** The environment a pipeline runs in: reads of other collections, the clock. */
