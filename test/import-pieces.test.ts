@@ -5,8 +5,9 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { importInto, openStore, LarderError, type Store } from '../src/index.js';
+import { importInto, openStore, type Store } from '../src/index.js';
 import { ExportSplitter, splitExport } from '../src/worker/export-format.js';
+import { codeOf } from './fixtures/code-of.js';
 
 let seq = 0;
 const fresh = (tag: string): string => `t-import-${tag}-${Date.now()}-${++seq}`;
@@ -30,15 +31,6 @@ async function* slowly(pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
   }
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LarderError);
-    return (e as LarderError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('importInto from pieces', () => {
   it('gives the same store however the export is split', async () => {
@@ -80,16 +72,16 @@ describe('importInto from pieces', () => {
     const t = await memory('dst2');
     await t.set('kept', 1);
     // Cut inside the last chunk's body, inside a header, and a flipped body byte.
-    expect(await code(importInto(t, cut(bytes.slice(0, bytes.length - 5), [777])))).toBe('CORRUPT');
-    expect(await code(importInto(t, slowly([bytes.slice(0, 10)])))).toBe('CORRUPT');
+    expect(await codeOf(importInto(t, cut(bytes.slice(0, bytes.length - 5), [777])))).toBe('CORRUPT');
+    expect(await codeOf(importInto(t, slowly([bytes.slice(0, 10)])))).toBe('CORRUPT');
     const flipped = bytes.slice();
     flipped[flipped.length - 3] ^= 0xff;
-    expect(await code(importInto(t, cut(flipped, [500])))).toBe('CORRUPT');
+    expect(await codeOf(importInto(t, cut(flipped, [500])))).toBe('CORRUPT');
     const notExport = new Uint8Array(64).fill(7);
-    expect(await code(importInto(t, [notExport.subarray(0, 3), notExport.subarray(3)]))).toBe('CORRUPT');
+    expect(await codeOf(importInto(t, [notExport.subarray(0, 3), notExport.subarray(3)]))).toBe('CORRUPT');
     expect(await t.count()).toBe(1);
     expect(await t.get('kept')).toBe(1);
-    expect(await code(importInto(t, [new Uint8Array(2), 'text' as unknown as Uint8Array]))).toBe('BAD_VALUE');
+    expect(await codeOf(importInto(t, [new Uint8Array(2), 'text' as unknown as Uint8Array]))).toBe('BAD_VALUE');
     expect(await t.count()).toBe(1);
     await t.close();
     await src.close();

@@ -11,22 +11,13 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStore, LarderError, type Store } from '../src/index.js';
+import { codeOf } from './fixtures/code-of.js';
 
 let seq = 0;
 const fresh = (tag: string): string => `t-failcommit-${tag}-${Date.now()}-${++seq}`;
 const open = (name: string, opts: Parameters<typeof openStore>[1] = {}): Promise<Store> =>
   openStore(name, { worker: false, ...opts });
 
-/** The LarderError code a promise rejects with (fails the test if it resolves). */
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LarderError);
-    return (e as LarderError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 const quota = (): DOMException => new DOMException('disk full (test)', 'QuotaExceededError');
 
@@ -162,7 +153,7 @@ describe('a failed strict commit', () => {
     expect(await s.get('y')).toBe(2);
     // A failed batch() is all or nothing, as always.
     fault.failing = 'throw';
-    expect(await code(s.batch([{ op: 'set', key: 'b1', value: 1 }, { op: 'delete', key: 'y' }]))).toBe('QUOTA_EXCEEDED');
+    expect(await codeOf(s.batch([{ op: 'set', key: 'b1', value: 1 }, { op: 'delete', key: 'y' }]))).toBe('QUOTA_EXCEEDED');
     fault.failing = false;
     expect(await s.has('b1')).toBe(false);
     expect(await s.get('y')).toBe(2);
@@ -193,7 +184,7 @@ describe('a failed commit and interactive transactions', () => {
       expect(await tx.get('t1')).toBe(1); // visible inside, before the commit
       return 'done';
     });
-    expect(await code(p)).toBe('QUOTA_EXCEEDED');
+    expect(await codeOf(p)).toBe('QUOTA_EXCEEDED');
     fault.failing = false;
     expect(fault.failed).toBe(1);
     expect(await s.has('t1')).toBe(false);
@@ -239,7 +230,7 @@ describe('a failed commit and interactive transactions', () => {
     };
     const doomed = s.set('doomed', 1);
     await txWrote;
-    expect(await code(doomed)).toBe('QUOTA_EXCEEDED');
+    expect(await codeOf(doomed)).toBe('QUOTA_EXCEEDED');
     // Its next call found it rolled back; the error names why.
     const e = await inTx.catch((x: unknown) => x);
     expect(e).toBeInstanceOf(LarderError);

@@ -8,6 +8,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { openStore, LarderError, type Store } from '../src/index.js';
+import { codeOf } from './fixtures/code-of.js';
 
 let seq = 0;
 const fresh = (tag: string): string => `t-txedge-${tag}-${Date.now()}-${++seq}`;
@@ -15,15 +16,6 @@ const open = (name: string, opts: Parameters<typeof openStore>[1] = {}): Promise
   openStore(name, { worker: false, ...opts });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(LarderError);
-    return (e as LarderError).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The whole keyspace (every model, indexes and adjacency included) as bytes. */
 async function dump(s: Store): Promise<Uint8Array> {
@@ -145,15 +137,15 @@ describe('transaction outcomes', () => {
     const s = await open(fresh('stale'), { persist: false });
     let kept!: Parameters<Parameters<Store['transaction']>[0]>[0];
     await s.transaction(async (tx) => { kept = tx; await tx.set('a', 1); });
-    expect(await code(kept.set('b', 1))).toBe('BAD_VALUE');
-    expect(await code(kept.kv.set('c', '1'))).toBe('BAD_VALUE');
+    expect(await codeOf(kept.set('b', 1))).toBe('BAD_VALUE');
+    expect(await codeOf(kept.kv.set('c', '1'))).toBe('BAD_VALUE');
     // Still refused while another transaction is open.
     await s.transaction(async (tx) => {
-      expect(await code(kept.set('d', 1))).toBe('BAD_VALUE');
+      expect(await codeOf(kept.set('d', 1))).toBe('BAD_VALUE');
       await tx.set('e', 1);
     });
     await expect(s.transaction(async (tx) => { kept = tx; throw new Error('x'); })).rejects.toThrow('x');
-    expect(await code(kept.set('f', 1))).toBe('BAD_VALUE');
+    expect(await codeOf(kept.set('f', 1))).toBe('BAD_VALUE');
     expect(await s.keys()).toEqual(['a', 'e']);
     await s.close();
   });
@@ -172,8 +164,8 @@ describe('the timeout', () => {
       await later.catch(() => {});
       return 'done';
     });
-    expect(await code(t)).toBe('TIMEOUT');
-    expect(await code(later!)).toBe('TIMEOUT');
+    expect(await codeOf(t)).toBe('TIMEOUT');
+    expect(await codeOf(later!)).toBe('TIMEOUT');
     expect(await s.get('n')).toBe(1);
     expect(await s.kv.get('kv')).toBeNull();
     await s.set('n', 4);
@@ -190,7 +182,7 @@ describe('the timeout', () => {
       outer = await s.get('in');
       await tx.set('in2', 1);
     });
-    expect(await code(t)).toBe('TIMEOUT');
+    expect(await codeOf(t)).toBe('TIMEOUT');
     // The transaction's writes are gone; the outer call ran after the rollback, on its own.
     expect(outer).toBeUndefined();
     expect(await s.getMany(['in', 'in2', 'out'])).toEqual([undefined, undefined, 1]);
@@ -208,7 +200,7 @@ describe('the timeout', () => {
         return 'inner';
       });
     });
-    expect(await code(t)).toBe('TIMEOUT');
+    expect(await codeOf(t)).toBe('TIMEOUT');
     expect(inner).toBe('inner');
     expect(await s.getMany(['outer', 'inner'])).toEqual([undefined, 1]);
     await s.destroy();
@@ -287,9 +279,9 @@ describe('batch', () => {
   it('a bad op in the middle writes nothing, also when the worker refuses it', async () => {
     const s = await open(fresh('batch'), { persist: false });
     await s.set('keep', 1);
-    expect(await code(s.batch([{ op: 'set', key: 'a', value: 1 }, { op: 'nope' } as never, { op: 'delete', key: 'keep' }]))).toBe('BAD_VALUE');
-    expect(await code(s.batch([{ op: 'set', key: 'a', value: 1 }, { op: 'set', key: 'b', value: () => 1 }, { op: 'delete', key: 'keep' }]))).toBe('BAD_VALUE');
-    expect(await code(s.batch([{ op: 'set', key: 'a', value: 1 }, { op: 'set', key: 5 as never, value: 1 }, { op: 'delete', key: 'keep' }]))).toBe('BAD_VALUE');
+    expect(await codeOf(s.batch([{ op: 'set', key: 'a', value: 1 }, { op: 'nope' } as never, { op: 'delete', key: 'keep' }]))).toBe('BAD_VALUE');
+    expect(await codeOf(s.batch([{ op: 'set', key: 'a', value: 1 }, { op: 'set', key: 'b', value: () => 1 }, { op: 'delete', key: 'keep' }]))).toBe('BAD_VALUE');
+    expect(await codeOf(s.batch([{ op: 'set', key: 'a', value: 1 }, { op: 'set', key: 5 as never, value: 1 }, { op: 'delete', key: 'keep' }]))).toBe('BAD_VALUE');
     expect(await s.entries()).toEqual([['keep', 1]]);
     expect(await s.batch([{ op: 'set', key: 'a', value: 1 }, { op: 'delete', key: 'keep' }])).toEqual([undefined, true]);
     await s.close();
@@ -330,7 +322,7 @@ describe('checkpoint wanted during a transaction', () => {
       ck = s.checkpoint();
       failWal = true;
     });
-    const c = await code(t);
+    const c = await codeOf(t);
     expect(c).not.toBe('TIMEOUT');
     await ck!.catch(() => {});
     failWal = false;
@@ -363,8 +355,8 @@ describe('close and destroy during a transaction', () => {
     });
     await opened;
     await s.close();
-    expect(await code(t)).toBe('CLOSED');
-    expect(await code(after!)).toBe('CLOSED');
+    expect(await codeOf(t)).toBe('CLOSED');
+    expect(await codeOf(after!)).toBe('CLOSED');
     const r = await open(name);
     expect(await r.entries()).toEqual([['a', 1]]);
     expect(await r.collection('c').countDocuments()).toBe(0);
@@ -415,7 +407,7 @@ describe('close and destroy during a transaction', () => {
     });
     await opened;
     await s.destroy();
-    expect(await code(t)).toBe('CLOSED');
+    expect(await codeOf(t)).toBe('CLOSED');
     const r = await open(name);
     expect(await r.entries()).toEqual([]);
     await r.destroy();
