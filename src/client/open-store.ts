@@ -137,17 +137,18 @@ export async function openStore(name: string, options: StoreOptions = {}): Promi
  * fetch response's `body` stream).
  */
 export async function importInto(store: Store, data: Blob | ArrayBuffer | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<number> {
+  let pieces: Iterable<unknown> | AsyncIterable<unknown>;
+  if (typeof Blob !== 'undefined' && data instanceof Blob) pieces = [new Uint8Array(await data.arrayBuffer())];
+  else if (data instanceof ArrayBuffer) pieces = [new Uint8Array(data)];
+  else if (data instanceof Uint8Array) pieces = [data];
+  else if (data && (Symbol.asyncIterator in Object(data) || Symbol.iterator in Object(data))) pieces = data as Iterable<unknown> | AsyncIterable<unknown>;
+  else throw new LarderError('BAD_VALUE', 'importInto takes a Blob, an ArrayBuffer, a Uint8Array or chunks');
   const split = new ExportSplitter();
   const chunks: Uint8Array[] = [];
-  if (typeof Blob !== 'undefined' && data instanceof Blob) chunks.push(...split.push(new Uint8Array(await data.arrayBuffer())));
-  else if (data instanceof ArrayBuffer) chunks.push(...split.push(new Uint8Array(data)));
-  else if (data instanceof Uint8Array) chunks.push(...split.push(data));
-  else if (data && (Symbol.asyncIterator in Object(data) || Symbol.iterator in Object(data))) {
-    for await (const p of data as AsyncIterable<Uint8Array>) {
-      if (!(p instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'import chunks must be Uint8Array');
-      for (const c of split.push(p)) chunks.push(c);
-    }
-  } else throw new LarderError('BAD_VALUE', 'importInto takes a Blob, an ArrayBuffer, a Uint8Array or chunks');
+  for await (const p of pieces) {
+    if (!(p instanceof Uint8Array)) throw new LarderError('BAD_VALUE', 'import chunks must be Uint8Array');
+    for (const c of split.push(p)) chunks.push(c);
+  }
   split.end();
   const counts = await store.call<number[]>('store', 'atomic', [chunks.map((c) => ({ t: 'store', m: 'importChunk', a: [c] }))]);
   return counts.reduce((a, b) => a + b, 0);

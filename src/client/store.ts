@@ -76,16 +76,18 @@ export class Store extends Scope {
     const tx = new Transaction(this.q, this.feed, id);
     // Known to the queue while open: closing this handle rolls it back (see CallQueue.close).
     this.q.txOpened(id);
+    const end = (m: 'txCommit' | 'txRollback'): Promise<unknown> => {
+      this.q.txEnded(id);
+      return this.q.call('store', m, [], id);
+    };
     let result: T;
     try {
       result = await fn(tx);
     } catch (e) {
-      this.q.txEnded(id);
-      await this.q.call('store', 'txRollback', [], id).catch(() => {});
+      await end('txRollback').catch(() => {});
       throw e;
     }
-    this.q.txEnded(id);
-    await this.q.call('store', 'txCommit', [], id);
+    await end('txCommit');
     return result;
   }
 

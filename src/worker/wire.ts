@@ -279,6 +279,9 @@ export function packResults(results: WireResult[]): Uint8Array | undefined {
   return out;
 }
 
+/** A one-call message's result of at least this many bytes skips the writer (ResultsWriter.direct). */
+const DIRECT_RESULT = 64 * 1024;
+
 /**
  * Gathers a message's results, in call order, straight into their packed form: no array, arena
  * copy or view per result, and no second pass to pack them. Should a result need changing after
@@ -290,9 +293,6 @@ export function packResults(results: WireResult[]): Uint8Array | undefined {
  * writer: the copy finish() made anyway, without a buffer, a DataView and a growth per message
  * (about a microsecond of a point read's worker time in Chromium).
  */
-/** A one-call message's result of at least this many bytes skips the writer (ResultsWriter.direct). */
-const DIRECT_RESULT = 64 * 1024;
-
 export class ResultsWriter {
   private readonly w: ValueWriter;
   /** The results, copied out of the shared writer by seal(); nothing is written after it. */

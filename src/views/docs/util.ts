@@ -71,6 +71,11 @@ export function isNumber(v: unknown): v is number | bigint {
   return typeof v === 'number' || typeof v === 'bigint';
 }
 
+/** True for a number the Node driver stores as an int: an integer in int32 range, not -0 (other numbers are doubles). */
+export function isInt32(v: number): boolean {
+  return Number.isInteger(v) && !Object.is(v, -0) && v >= -2147483648 && v <= 2147483647;
+}
+
 /** MongoDB's $type name of a value (int/long/double follow how the Node driver serializes JS values). */
 export function bsonType(v: unknown): string {
   if (v === undefined) return 'missing';
@@ -83,7 +88,7 @@ export function bsonType(v: unknown): string {
     case 'bigint':
       return 'long';
     case 'number':
-      return Number.isInteger(v) && !Object.is(v, -0) && v >= -2147483648 && v <= 2147483647 ? 'int' : 'double';
+      return isInt32(v) ? 'int' : 'double';
   }
   if (Array.isArray(v)) return 'array';
   if (v instanceof Date) return 'date';

@@ -144,11 +144,13 @@ function compileStage(name: string, arg: unknown, env: PipelineEnv): Stage {
   }
 }
 
+/** One field of an $addFields/$set stage: a computed value, or a literal sub-document's fields. */
+type AddFieldsEntry = { parts: string[]; ev?: Ev; nested?: AddFieldsEntry[] };
+
 /** $addFields: expressions per (dotted) field; a literal sub-document merges into an embedded one. */
 function addFields(name: string, arg: unknown, env: PipelineEnv): Stage {
   if (!isPlainObject(arg)) throw new LarderError('BAD_QUERY', `${name} specification stage must be an object`);
-  type Entry = { parts: string[]; ev?: Ev; nested?: Entry[] };
-  const build = (spec: Doc): Entry[] =>
+  const build = (spec: Doc): AddFieldsEntry[] =>
     Object.keys(spec).map((k) => {
       if (k.startsWith('$')) throw new LarderError('BAD_QUERY', `${name}: field names may not start with '$': ${k}`);
       const v = spec[k];
@@ -158,7 +160,7 @@ function addFields(name: string, arg: unknown, env: PipelineEnv): Stage {
     });
   const entries = build(arg);
   refuseCollisions(entries);
-  const apply = (target: Doc, list: Entry[], c: ExprCtx): void => {
+  const apply = (target: Doc, list: AddFieldsEntry[], c: ExprCtx): void => {
     for (const e of list) {
       if (e.nested) {
         applyAtPath(target, e.parts, (sub) => apply(sub, e.nested!, c));
@@ -180,12 +182,12 @@ function addFields(name: string, arg: unknown, env: PipelineEnv): Stage {
  * `a.b` and `{ a: { b } }`): MongoDB's projection parser rejects them as a path collision, where
  * applying both would let the order of the keys decide.
  */
-function refuseCollisions(entries: Array<{ parts: string[]; nested?: Array<{ parts: string[]; nested?: unknown }> }>): void {
+function refuseCollisions(entries: AddFieldsEntry[]): void {
   const leaves: string[] = [];
-  const walk = (list: Array<{ parts: string[]; nested?: unknown }>, at: string[]): void => {
+  const walk = (list: AddFieldsEntry[], at: string[]): void => {
     for (const e of list) {
       const path = [...at, ...e.parts];
-      if (e.nested) walk(e.nested as Array<{ parts: string[]; nested?: unknown }>, path);
+      if (e.nested) walk(e.nested, path);
       else leaves.push(path.join('.'));
     }
   };

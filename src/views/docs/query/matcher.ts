@@ -28,12 +28,17 @@ type ValuesTest = (cands: unknown[]) => boolean;
 /** A condition on one value. */
 type ValueTest = (v: unknown) => boolean;
 
+/** A malformed filter: BAD_QUERY with MongoDB's BadValue code (2), as its parser gives it. */
+function malformed(message: string): LarderError {
+  return new LarderError('BAD_QUERY', message, { code: 2 });
+}
+
 const FORBIDDEN = new Set(['$where', '$function', '$accumulator', '$text', '$jsonSchema', '$near', '$nearSphere', '$geoWithin', '$geoIntersects']);
 
 /** Compiles a filter document into a predicate. Throws BAD_QUERY for anything malformed. */
 export function compileFilter(filter: unknown, now: () => Date = () => new Date(), vars: () => Record<string, unknown> = noVars): Predicate {
   if (filter === undefined || filter === null) return () => true;
-  if (!isPlainObject(filter)) throw new LarderError('BAD_QUERY', `a filter must be an object, got ${show(filter)}`, { code: 2 });
+  if (!isPlainObject(filter)) throw malformed(`a filter must be an object, got ${show(filter)}`);
   const tests: Predicate[] = [];
   for (const key of Object.keys(filter)) {
     const val = filter[key];
@@ -90,9 +95,9 @@ function logical(op: string, val: unknown, now: () => Date, vars: () => Record<s
     case '$and':
     case '$or':
     case '$nor': {
-      if (!Array.isArray(val) || val.length === 0) throw new LarderError('BAD_QUERY', `${op} argument must be a non-empty array`, { code: 2 });
+      if (!Array.isArray(val) || val.length === 0) throw malformed(`${op} argument must be a non-empty array`);
       const subs = val.map((f) => {
-        if (!isPlainObject(f)) throw new LarderError('BAD_QUERY', `${op} argument's entries must be objects`, { code: 2 });
+        if (!isPlainObject(f)) throw malformed(`${op} argument's entries must be objects`);
         return compileFilter(f, now, vars);
       });
       if (op === '$and') return (d) => subs.every((s) => s(d));
@@ -108,7 +113,7 @@ function logical(op: string, val: unknown, now: () => Date, vars: () => Record<s
       return () => true;
   }
   if (FORBIDDEN.has(op)) throw new LarderError('BAD_QUERY', `${op} is not supported: nothing is evaluated as code, and text/geo/schema queries are not available`);
-  throw new LarderError('BAD_QUERY', `unknown top level operator: ${op}`, { code: 2 });
+  throw malformed(`unknown top level operator: ${op}`);
 }
 
 /** True when `v` is an object whose keys are operators (`{ $gt: 1 }`); mixing is BAD_QUERY. */
@@ -116,7 +121,7 @@ function isOperatorObject(v: unknown): v is Doc {
   if (!isPlainObject(v)) return false;
   const keys = Object.keys(v);
   if (keys.length === 0 || !keys[0]!.startsWith('$')) return false;
-  for (const k of keys) if (!k.startsWith('$')) throw new LarderError('BAD_QUERY', `unknown operator: ${k} (cannot mix operators and fields in ${show(v)})`, { code: 2 });
+  for (const k of keys) if (!k.startsWith('$')) throw malformed(`unknown operator: ${k} (cannot mix operators and fields in ${show(v)})`);
   return true;
 }
 
@@ -186,7 +191,7 @@ function compareTest(op: string, v: unknown): ValueTest {
 }
 
 function inTest(list: unknown, op: string): ValueTest {
-  if (!Array.isArray(list)) throw new LarderError('BAD_QUERY', `${op} needs an array`, { code: 2 });
+  if (!Array.isArray(list)) throw malformed(`${op} needs an array`);
   // Strings, booleans and numbers other than NaN match by ===, so they go in one Set: a $in of
   // 3,000 ids is one lookup per value, not 3,000 comparisons. A bigint (a Long) equals a number
   // of the same value, so it is checked against the numbers on its own.
@@ -198,7 +203,7 @@ function inTest(list: unknown, op: string): ValueTest {
       exact.add(e);
       if (typeof e === 'number') numbers.push(e);
     } else if (isRegexObject(e)) rest.push(regexTest(e.$regex, e.$options));
-    else if (isOperatorObject(e)) throw new LarderError('BAD_QUERY', `cannot nest $ under ${op}`, { code: 2 });
+    else if (isOperatorObject(e)) throw malformed(`cannot nest $ under ${op}`);
     else rest.push(equalsTest(e));
   }
   return (x) => {
@@ -210,7 +215,7 @@ function inTest(list: unknown, op: string): ValueTest {
 }
 
 function elemMatch(spec: unknown, now: () => Date): ValuesTest {
-  if (!isPlainObject(spec)) throw new LarderError('BAD_QUERY', '$elemMatch needs an Object', { code: 2 });
+  if (!isPlainObject(spec)) throw malformed('$elemMatch needs an Object');
   const keys = Object.keys(spec);
   const valueMode = keys.length > 0 && keys.every((k) => k.startsWith('$') && k !== '$and' && k !== '$or' && k !== '$nor' && k !== '$expr');
   let elem: ValueTest;
@@ -278,17 +283,17 @@ function operators(spec: Doc, now: () => Date, leaf: (t: ValueTest) => ValuesTes
         tests.push(leaf(regexTest(v, own(spec, '$options') ?? '')));
         break;
       case '$options':
-        if (!('$regex' in spec)) throw new LarderError('BAD_QUERY', '$options needs a $regex', { code: 2 });
+        if (!('$regex' in spec)) throw malformed('$options needs a $regex');
         break;
       case '$size': {
         // A long (bigint) is a valid size too, as NumberLong(2) is in MongoDB.
         const n = typeof v === 'bigint' ? Number(v) : v;
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new LarderError('BAD_QUERY', '$size needs a non-negative integer', { code: 2 });
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw malformed('$size needs a non-negative integer');
         tests.push((c) => c.some((x) => Array.isArray(x) && x.length === n));
         break;
       }
       case '$all': {
-        if (!Array.isArray(v)) throw new LarderError('BAD_QUERY', '$all needs an array', { code: 2 });
+        if (!Array.isArray(v)) throw malformed('$all needs an array');
         if (v.length === 0) {
           tests.push(() => false);
           break;
@@ -298,7 +303,7 @@ function operators(spec: Doc, now: () => Date, leaf: (t: ValueTest) => ValuesTes
         const isElemMatch = (e: unknown): e is Doc => isPlainObject(e) && Object.keys(e)[0] === '$elemMatch';
         if (isElemMatch(v[0])) {
           const ems = v.map((e) => {
-            if (!isElemMatch(e)) throw new LarderError('BAD_QUERY', '$all/$elemMatch has to be consistent', { code: 2 });
+            if (!isElemMatch(e)) throw malformed('$all/$elemMatch has to be consistent');
             return elemMatch(e.$elemMatch, now);
           });
           tests.push((c) => ems.every((s) => s(c)));
@@ -306,7 +311,7 @@ function operators(spec: Doc, now: () => Date, leaf: (t: ValueTest) => ValuesTes
         }
         const subs = v.map((e) => {
           if (isRegexObject(e)) return leaf(regexTest(e.$regex, e.$options));
-          if (isOperatorObject(e)) throw new LarderError('BAD_QUERY', 'no $ expressions in $all', { code: 2 });
+          if (isOperatorObject(e)) throw malformed('no $ expressions in $all');
           return leaf(equalsTest(e));
         });
         tests.push((c) => subs.every((s) => s(c)));
@@ -316,12 +321,12 @@ function operators(spec: Doc, now: () => Date, leaf: (t: ValueTest) => ValuesTes
         tests.push(elemMatch(v, now));
         break;
       case '$mod': {
-        if (!Array.isArray(v) || v.length !== 2 || !isNumber(v[0]) || !isNumber(v[1])) throw new LarderError('BAD_QUERY', 'malformed mod, needs [divisor, remainder]', { code: 2 });
+        if (!Array.isArray(v) || v.length !== 2 || !isNumber(v[0]) || !isNumber(v[1])) throw malformed('malformed mod, needs [divisor, remainder]');
         const d = Math.trunc(Number(v[0]));
         const r = Math.trunc(Number(v[1]));
-        if (!Number.isFinite(d)) throw new LarderError('BAD_QUERY', 'malformed mod, divisor value is invalid', { code: 2 });
-        if (!Number.isFinite(r)) throw new LarderError('BAD_QUERY', 'malformed mod, remainder value is invalid', { code: 2 });
-        if (d === 0) throw new LarderError('BAD_QUERY', 'divisor cannot be 0', { code: 2 });
+        if (!Number.isFinite(d)) throw malformed('malformed mod, divisor value is invalid');
+        if (!Number.isFinite(r)) throw malformed('malformed mod, remainder value is invalid');
+        if (d === 0) throw malformed('divisor cannot be 0');
         tests.push(leaf((x) => isNumber(x) && Number.isFinite(Number(x)) && Math.trunc(Number(x)) % d === r));
         break;
       }
@@ -329,7 +334,7 @@ function operators(spec: Doc, now: () => Date, leaf: (t: ValueTest) => ValuesTes
         let t: ValuesTest;
         if (isRegexObject(v)) t = leaf(regexTest(v.$regex, v.$options));
         else if (isOperatorObject(v)) t = operators(v, now, leaf);
-        else throw new LarderError('BAD_QUERY', '$not needs a regex or a document of operators', { code: 2 });
+        else throw malformed('$not needs a regex or a document of operators');
         tests.push((c) => !t(c));
         break;
       }
@@ -337,7 +342,7 @@ function operators(spec: Doc, now: () => Date, leaf: (t: ValueTest) => ValuesTes
         break;
       default:
         if (FORBIDDEN.has(op)) throw new LarderError('BAD_QUERY', `${op} is not supported`);
-        throw new LarderError('BAD_QUERY', `unknown operator: ${op}`, { code: 2 });
+        throw malformed(`unknown operator: ${op}`);
     }
   }
   if (tests.length === 1) return tests[0]!;

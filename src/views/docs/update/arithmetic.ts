@@ -8,13 +8,10 @@
  * bigints under the caller's feet.
  */
 import { LarderError } from '../../../errors.js';
+import { isInt32 } from '../util.js';
 
 const LONG_MIN = -(2n ** 63n);
 const LONG_MAX = 2n ** 63n - 1n;
-
-function isInt32(v: number): boolean {
-  return Number.isInteger(v) && !Object.is(v, -0) && v >= -2147483648 && v <= 2147483647;
-}
 
 /** `cur (+|*) arg` typed as MongoDB types it; a long result outside int64 is BAD_VALUE (code 2). */
 export function arithmetic(op: '$inc' | '$mul', cur: number | bigint, arg: number | bigint): number | bigint {

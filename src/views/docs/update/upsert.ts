@@ -6,7 +6,7 @@ import { LarderError } from '../../../errors.js';
 import { compileFilter } from '../query/matcher.js';
 import { isRegexObject } from '../query/regex.js';
 import { clone, isPlainObject, setOwn, splitPath, type Doc } from '../util.js';
-import { getPath, setPath } from './path.js';
+import { getPath, pathsConflict, setPath } from './path.js';
 
 /**
  * The equality values a filter's condition on one path stands for, as MongoDB's optimizer sees
@@ -45,9 +45,7 @@ export function upsertSeed(filter: unknown): Doc {
       }
       if (k.startsWith('$')) continue;
       for (const value of equalities(v)) {
-        for (const s of seen) {
-          if (s === k || s.startsWith(k + '.') || k.startsWith(s + '.')) throw new LarderError('BAD_QUERY', `cannot infer query fields to set, path '${k}' is matched twice`, { code: 54 });
-        }
+        if (seen.some((s) => pathsConflict(s, k))) throw new LarderError('BAD_QUERY', `cannot infer query fields to set, path '${k}' is matched twice`, { code: 54 });
         seen.push(k);
         setPath(out, splitPath(k), clone(value));
       }
